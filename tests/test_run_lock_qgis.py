@@ -1,10 +1,11 @@
 """Every way of writing an output folder from QGIS takes its run lock (core.common.run_lock):
-the Processing algorithms crime_mapper:anonymise, export_webmap and neighbourhood_summaries.
+the Processing algorithms crime_mapper:anonymise, export_webmap and neighbourhood_summaries,
+and the dock's Web map, Summaries and Release (anonymise) tabs.
 
 Why: only the command line and the monthly release took it, so an analyst exporting the web
 map into ``<release>/map`` (toolbox or dock) while that month's scheduled release ran wrote
 the folder at once with it. Here a real process holds the lock of the output folder (or of
-the month folder above it), real Processing runs are refused with the
+the month folder above it), real Processing runs and real dock tasks are refused with the
 lock's words naming it, leaving the previous output as it was, and run once it has let go.
 """
 
@@ -209,3 +210,135 @@ def test_processing_anonymise_is_refused_while_the_month_above_is_held(
     assert result["ROWS_IN"] > 0
     assert (out / "2022-10-leicestershire-street.csv").read_text(encoding="utf-8") != "previous\n"
     assert _no_lock_files(month)
+
+
+# --- the dock ----------------------------------------------------------------------------
+
+
+def test_the_docks_web_map_is_refused_while_its_month_is_held(
+    qgis_iface, tmp_path, wait_until, hold
+):
+    """The Web map tab's task fails with the lock's words (no traceback), the previous map
+    untouched; the same form runs once the month is free."""
+    from crime_mapper.ui.webmap_panel import WebmapPanel
+
+    month = tmp_path / "2022-10"
+    (month / "map").mkdir(parents=True)
+    (month / "map" / "index.html").write_text("previous", encoding="utf-8")
+    before = _snapshot(month)
+    panel = WebmapPanel(qgis_iface)
+    panel.release.setFilePath(str(OCT))
+    panel.tiles.setCurrentIndex(1)  # none
+    panel.out.setFilePath(str(month))
+    holder = hold(month)
+    task = panel.start()
+    assert task is not None
+    wait_until(lambda: not panel._runner.is_running(), "the refused web map task")
+    assert panel.last_outcome.startswith("failed: "), panel.last_outcome
+    _refused(task.error, month / "map", holder, month)
+    assert not task.details  # (no traceback for the log)
+    assert _snapshot(month) == before
+    holder.let_go()
+    panel.start()
+    wait_until(lambda: not panel._runner.is_running(), "the web map task")
+    assert panel.last_outcome == "completed", panel.last_outcome
+    assert (month / "map" / "index.html").read_text(encoding="utf-8") != "previous"
+    assert _no_lock_files(month)
+    panel.shutdown()
+
+
+def test_the_docks_web_map_says_a_lock_it_cannot_write(qgis_iface, tmp_path, wait_until):
+    """An output folder below a file (no folder can be made there for the lock file) fails
+    with words naming the lock file, not the system's "[Errno 20]" and no traceback."""
+    from crime_mapper.ui.webmap_panel import WebmapPanel
+
+    blocker = tmp_path / "a file"
+    blocker.write_text("not a folder", encoding="utf-8")
+    panel = WebmapPanel(qgis_iface)
+    panel.release.setFilePath(str(OCT))
+    panel.out.setFilePath(str(blocker / "out"))
+    task = panel.start()
+    assert task is not None
+    wait_until(lambda: not panel._runner.is_running(), "the failed web map task")
+    assert task.error.startswith(f"{blocker / 'out' / 'map'} was not written: its run lock")
+    assert "nothing was read or written" in task.error and not task.details
+    assert blocker.read_text(encoding="utf-8") == "not a folder"
+    panel.shutdown()
+
+
+def test_the_docks_summaries_are_refused_while_their_folder_is_held(
+    qgis_iface, release, tmp_path, wait_until, hold
+):
+    """The Summaries tab's task fails with the lock's words, nothing changed; once free
+    it runs."""
+    from crime_mapper.ui.summaries_panel import SummariesPanel
+
+    out = tmp_path / "2022-10"
+    (out / "neighbourhoods").mkdir(parents=True)
+    (out / "neighbourhoods" / "index.html").write_text("previous", encoding="utf-8")
+    before = _snapshot(out)
+    panel = SummariesPanel(qgis_iface)
+    panel.release.setFilePath(str(release["csv"]))
+    panel.raw.setFilePath(str(FORCE_EXTRACT))
+    panel.profile.setFilePath(str(FORCE_PROFILE))
+    panel.points.setFilePath(str(release["points"]))
+    panel.boundaries.setFilePath(str(HOODS / "msoa11_leicestershire.geojson"))
+    panel.code_field.setText("msoa11cd")
+    panel.out.setFilePath(str(out))
+    holder = hold(out)
+    task = panel.start()
+    assert task is not None
+    wait_until(lambda: not panel._runner.is_running(), "the refused summaries task")
+    assert panel.last_outcome.startswith("failed: "), panel.last_outcome
+    _refused(task.error, out, holder, out)
+    assert not task.details
+    assert _snapshot(out) == before
+    holder.let_go()
+    panel.start()
+    wait_until(lambda: not panel._runner.is_running(), "the summaries task")
+    assert panel.last_outcome == "completed", panel.last_outcome
+    assert (out / "neighbourhoods" / "index.html").read_text(encoding="utf-8") != "previous"
+    assert _no_lock_files(out)
+    panel.shutdown()
+
+
+def test_the_docks_anonymise_is_refused_while_its_folder_is_held(
+    qgis_iface, qgis_new_project, tmp_path, wait_until, hold
+):
+    """The Release tab's anonymise task fails with the lock's words (said in its summary,
+    with no traceback), the previous release untouched; once free it runs."""
+    from crime_mapper.core.release.map_points_files import history_points, write_map_points_gpkg
+    from crime_mapper.core.release.release_files import create_salt_file
+    from crime_mapper.qgis_bridge.run_load import run_load
+    from crime_mapper.ui.release_panel import ReleasePanel
+
+    october = REPO / "sample_data" / "police-uk" / "2022-10.zip"
+    load = run_load([october], tmp_path / "load")
+    points = tmp_path / "points" / "map_points.gpkg"
+    write_map_points_gpkg(history_points([october]), points)
+    out = tmp_path / "2022-10"
+    out.mkdir()
+    (out / "2022-10-leicestershire-street.csv").write_text("previous\n", encoding="utf-8")
+    before = _snapshot(out)
+    panel = ReleasePanel(qgis_iface)
+    panel.set_crimes_source(str(load.gpkg))
+    panel.set_points_file(str(points))
+    panel.set_salt_path(str(create_salt_file(tmp_path / "secret" / "force.salt")))
+    panel.set_output_dir(str(out))
+    outcomes: list[bool] = []
+    panel.anonymiseFinished.connect(outcomes.append)
+    holder = hold(out)
+    assert panel.start_anonymise() is True
+    task = panel.current_task()
+    wait_until(lambda: bool(outcomes), "the refused anonymise")
+    assert outcomes == [False]
+    _refused(task.error, out, holder, out)
+    assert task.summary.startswith("Anonymise did not start: ") and not task.details
+    assert _snapshot(out) == before
+    holder.let_go()
+    assert panel.start_anonymise() is True
+    wait_until(lambda: len(outcomes) == 2, "the anonymise")
+    assert outcomes == [False, True], panel.summary_view.toPlainText()
+    assert (out / "2022-10-leicestershire-street.csv").read_text(encoding="utf-8") != "previous\n"
+    assert _no_lock_files(out)
+    panel.shutdown()

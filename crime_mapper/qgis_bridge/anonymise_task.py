@@ -29,6 +29,8 @@ from .load_task import TaskFeedback
 from .run_anonymise import run_anonymise
 
 LOG = get_logger()
+#: The run, as another run refused by the output folder's lock names it.
+HOLDER = "the Release tab of the Crime mapper panel (anonymise)"
 
 
 class AnonymiseTask(QgsTask):
@@ -75,21 +77,15 @@ class AnonymiseTask(QgsTask):
         self.details = ""
 
     def run(self) -> bool:  # worker thread
+        from ..core.common.run_lock import FolderBusy, LockNotWritten, output_lock
         from ..core.gate.leak_gate import LeakError
 
         try:
-            self.outputs = run_anonymise(
-                self.crimes,
-                self.points,
-                self.rules,
-                self.salt_file,
-                self.output_dir,
-                max_distance_m=self.max_distance_m,
-                profile_path=self.profile_path,
-                feedback=TaskFeedback(self),
-                qa_report=self.qa_report,
-                other_crimes=self.other_crimes,
-            )
+            # under the output folder's run lock, as the command line's anonymise: refused
+            # at once, before anything is read, while another run (the month's release)
+            # writes it or the folder above it
+            with output_lock(self.output_dir, HOLDER, self.output_dir, name_lock=True):
+                self.outputs = self._release()
         except Cancelled:
             self.error = "Cancelled"
             self.summary = "Anonymise cancelled: the previous release was left unchanged."
@@ -98,6 +94,10 @@ class AnonymiseTask(QgsTask):
             self.error = str(exc)
             self.gate_failed = True
             self.summary = str(exc)
+            return False
+        except (FolderBusy, LockNotWritten) as exc:  # (said as it is: nothing was written)
+            self.error = str(exc)
+            self.summary = f"Anonymise did not start: {exc}"
             return False
         except Exception as exc:  # noqa: BLE001 - reported to the user, never swallowed
             self.error = f"{exc}" if isinstance(exc, ValueError) else f"{type(exc).__name__}: {exc}"
@@ -108,6 +108,21 @@ class AnonymiseTask(QgsTask):
             return False
         self.summary = self.outputs.summary_text()
         return True
+
+    def _release(self) -> ReleaseOutputs:
+        """The release the task describes, in this process (the caller holds the lock)."""
+        return run_anonymise(
+            self.crimes,
+            self.points,
+            self.rules,
+            self.salt_file,
+            self.output_dir,
+            max_distance_m=self.max_distance_m,
+            profile_path=self.profile_path,
+            feedback=TaskFeedback(self),
+            qa_report=self.qa_report,
+            other_crimes=self.other_crimes,
+        )
 
     def finished(self, result: bool) -> None:  # main thread
         if result and self.outputs is not None:

@@ -54,13 +54,22 @@ class PublishTask(QgsTask):
     or None), ``error`` ("Cancelled" or why it failed), ``details`` (the traceback of an
     unexpected error).
 
-    Subclasses set ``description`` and ``what`` ("the web map": used in the leak gate's
-    refusal) and implement ``work``, ``gate_errors`` (the leak gate's refusals) and
-    ``input_errors`` (errors whose message is already meant for the user).
+    Subclasses set ``description``, ``what`` ("the web map": used in the leak gate's
+    refusal) and ``holder`` (the run, as another run refused by its lock names it) and
+    implement ``work``, ``gate_errors`` (the leak gate's refusals) and ``input_errors``
+    (errors whose message is already meant for the user).
+
+    ``work`` runs under the run lock of the output folder (``kwargs["out_dir"]``:
+    core.common.run_lock.output_lock, as the command line and the monthly release take it),
+    held by this (QGIS's) process from before anything is read until the child process
+    doing the work, if any, has committed and ended. While another run holds it (the
+    month's release writing the folder above the web map's), the task fails at once with
+    the lock's words naming that run, and nothing is read or written.
     """
 
     description = "crime_mapper: publish"
     what = "the output"
+    holder = "a tab of the Crime mapper panel"
 
     def __init__(self, kwargs: dict[str, Any]) -> None:
         super().__init__(self.description, QgsTask.Flag.CanCancel)
@@ -79,16 +88,20 @@ class PublishTask(QgsTask):
         raise NotImplementedError
 
     def run(self) -> bool:  # worker thread
+        from ..core.common.run_lock import FolderBusy, output_lock
+
         gate_errors, input_errors = self.gate_errors(), self.input_errors()
+        out = self.kwargs["out_dir"]
         try:
-            self.done = self.work(TaskFeedback(self))
+            with output_lock(out, self.holder, out, name_lock=True):
+                self.done = self.work(TaskFeedback(self))
         except Cancelled:
             self.error = "Cancelled"
             return False
         except gate_errors as exc:
             self.error = f"The leak gate refused {self.what}; nothing was changed.\n{exc}"
             return False
-        except (*input_errors, OSError) as exc:
+        except (*input_errors, FolderBusy, OSError) as exc:
             self.error = str(exc)
             self.details = str(getattr(exc, "details", "") or "")  # (a child's last words)
             return False

@@ -41,6 +41,7 @@ class SummariesTask(PublishTask):
 
     description = "crime_mapper: neighbourhood summaries"
     what = "the summaries"
+    holder = "the Summaries tab of the Crime mapper panel"
 
     def __init__(self, kwargs: dict[str, Any], atlas: bool) -> None:
         super().__init__(kwargs)

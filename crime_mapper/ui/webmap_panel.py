@@ -41,6 +41,7 @@ class WebmapTask(PublishTask):
 
     description = "crime_mapper: web map"
     what = "the web map"
+    holder = "the Web map tab of the Crime mapper panel"
 
     def __init__(self, kwargs: dict[str, Any]) -> None:
         super().__init__(kwargs)
