@@ -186,6 +186,12 @@ def test_one_writer_locks_every_folder_it_writes_once(tmp_path, holder):
         with output_lock(blocker / "out", "crime_mapper.cli webmap"):
             pass
     assert not isinstance(raw.value, LockNotWritten)
+    # a NUL in the output (a dock's field): said, not the OS calls' ValueError
+    nul = tmp_path / "a\x00b" / "map"
+    with pytest.raises(LockNotWritten, match="a path cannot hold a NUL character"):
+        with output_lock(nul, "the Web map tab", nul, name_lock=True):
+            pass
+    assert sorted(p.name for p in tmp_path.iterdir()) == [f".other{LOCK_SUFFIX}", "a file"]
 
 
 def test_a_lock_file_that_says_nothing_still_refuses(tmp_path, holder):

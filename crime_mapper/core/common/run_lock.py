@@ -200,9 +200,11 @@ def output_lock(
     with held:
         for folder in outermost_folders(folders):
             try:
+                if "\x00" in str(folder):  # (the OS calls' ValueError: no caller's error)
+                    raise OSError(errno.EINVAL, "a path cannot hold a NUL character", str(folder))
                 held.enter_context(folder_run_lock(folder, what))
             except OSError as exc:
-                if given is not None:
+                if given is not None and "\x00" not in os.fsdecode(given):
                     resolved_path(given)  # (a loop: said of the output)
                 if not name_lock:
                     raise
