@@ -33,7 +33,8 @@ def _config(tmp_path: Path, inputs: list[Path]) -> Path:
     data["load"]["inputs"] = [str(p) for p in inputs]
     data["qa"]["enabled"] = False
     data["hotspots"]["enabled"] = False
-    data["publish"].update(web_map=False, summaries=False, project=False)
+    # (no history: used by neither, the publish step would warn of it)
+    data["publish"].update(web_map=False, summaries=False, project=False, summaries_history=[])
     path.write_text(toml_lite.dumps(data), encoding="utf-8")
     return path
 

@@ -262,7 +262,8 @@ def said_config(tmp_path: Path) -> tuple[Path, str]:
     later.write_text(json.dumps([dict(history[-1], month=MONTH)]), encoding="utf-8")
     data["qa"]["history"].append(str(later))
     data["hotspots"]["enabled"] = False
-    data["publish"].update(web_map=False, summaries=False, project=False)
+    # (no history: used by neither, the publish step would warn of it too)
+    data["publish"].update(web_map=False, summaries=False, project=False, summaries_history=[])
     path.write_text(toml_lite.dumps(data), encoding="utf-8")
     said = (
         f"history month left out: {MONTH} from {later}: not before the release month "

@@ -572,6 +572,23 @@ class ReleaseConfig:
                 )
         return found
 
+    def unused_settings(self) -> list[str]:
+        """Settings this configuration sets that no step of its release uses, in plain words:
+        warnings, never problems (the release runs as it would without them). The publish
+        step gives them as its warnings, so the command line prints them, the manifest keeps
+        them and Processing and the dock show them. Why: a summaries history set while
+        neither the web map nor the summaries are made was ignored without a word, and the
+        analyst who set it believed it was used."""
+        publish = self.publish
+        if not publish.summaries_history or publish.web_map or publish.summaries:
+            return []
+        return [
+            "the summaries history (publish.summaries_history) was not used: it gives the web "
+            "map and the neighbourhood summaries their earlier months, and this release makes "
+            "neither (publish.web_map and publish.summaries are false); set one of them to "
+            "true, or leave publish.summaries_history out"
+        ]
+
     def _output_problems(self, month: str) -> list[str]:
         """What is wrong with the output folder for ``month`` before anything is written.
         A loop of symbolic links is named by its key (core.common.text_file.output_problem):
@@ -865,7 +882,8 @@ TABLE_COMMENTS = {
         "each neighbourhood's similar ones);\n"
         "summaries_history: the force's earlier published police.uk months, for the\n"
         "summaries' 12-month trend and the web map's last 12 months (with summaries =\n"
-        "false too: the map still shows them);\n"
+        "false too: the map still shows them; with neither, not used, and the release\n"
+        "warns so);\n"
         "atlas: the summaries as a PDF atlas, neighbourhoods_atlas.pdf, one page per\n"
         "neighbourhood (needs QGIS and summaries = true);\n"
         "suppress_below: counts of 1 to N - 1 on the summaries shown as 'fewer than N'\n"

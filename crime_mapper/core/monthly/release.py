@@ -1453,7 +1453,13 @@ def _publish_step(config, month, outputs, runners, feedback) -> StepRecord:
     release = outputs.release
     publish = config.publish
     if release is None or not (publish.summaries or publish.web_map):
-        return StepRecord("publish", "done", note="public CSV, GeoPackage and audit")
+        # (a history set for neither is said, never ignored without a word)
+        return StepRecord(
+            "publish",
+            "done",
+            note="public CSV, GeoPackage and audit",
+            warnings=config.unused_settings(),
+        )
     opened = outputs.opened
     # what the anonymise step read in this run; a publish step run on its own reads again
     raw = opened.crimes if opened is not None else _crimes_of(config, month, outputs)
