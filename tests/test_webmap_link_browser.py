@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, unquote
 
 import pandas as pd
 import pytest
@@ -98,7 +99,7 @@ HOSTILE = [
     ("#m=", "the month"),
     ("#m=2022-09&m=2022-10", "the month"),
     ("#m=%E0%A4%A", "the month"),
-    ("#m=2022-09#c=drugs", "the month"),
+    ("#m=2022-09%23c=drugs", "the month"),  # (an encoded "#" is the value's: no such month)
     ("#c=nothing,at,all", "the crime types"),
     ("#c=__proto__", "the crime types"),
     ("#c=constructor", "the crime types"),
@@ -327,5 +328,191 @@ def test_a_shading_the_map_offers_is_taken(browser, outlined):
     for query in (XSS, "__proto__", "constructor"):
         page.fill("#search-input", query)
         assert page.inner_text("#search-status") == "No matches."
+    _quiet(rec)
+    page.context.close()
+
+
+# --- a "#" inside the link, the page's own links read back, the note's life ----------------
+
+
+@pytest.mark.parametrize(
+    ("hash_", "month", "types", "note"),
+    [
+        # (a "#" typed or pasted between two parts separates them as "&" does)
+        ("#m=2022-09#c=drugs", "2022-09", {"Drugs"}, ""),
+        ("##m=2022-09#", "2022-09", None, ""),
+        ("#m=2022-09&c=burglary#z=13#ll=52.63,-1.13", "2022-09", {"Burglary"}, ""),
+        # (read as two parts, the rules of two parts: neither month, as "&" gives it)
+        ("#m=2022-09#m=2022-10", "2022-10", None, "the month"),
+        ("#c=drugs#" + XSS.replace(" ", "%20"), "2022-10", {"Drugs"}, "settings this map"),
+    ],
+    ids=["two-parts", "hashes-around", "four-parts", "a-month-twice", "a-part-not-known"],
+)
+def test_a_hash_typed_inside_the_link_separates_its_parts(browser, site, hash_, month, types, note):
+    """A "#" after the first made the part it was in unreadable: ``#m=2022-09#c=drugs``
+    (two links run together, or a hash typed before each part) was left out whole, with a
+    note, and the map showed October's every crime. The page never writes a "#" inside a
+    part (it writes %23), so one there is read as the start of the next part."""
+    page, rec = open_page(browser, site["url"] + hash_)
+    state = _state(page)
+    _quiet(rec)
+    assert shown(page) == _count(site["located"], month, types)
+    if note:
+        assert state["note"].startswith(NOTE) and note in state["note"], state["note"]
+    else:
+        assert state["note"] == ""
+    assert "#" not in state["hash"][1:], state["hash"]  # (the page's own link, one "#")
+    if "z=13" in hash_:
+        assert state["hash"] == "#m=2022-09&n=1&c=burglary&z=13&ll=52.630,-1.130"
+    # the same while the page is open (a link followed: hashchange)
+    _follow(page, "#m=2022-09#c=burglary")
+    assert shown(page) == _count(site["located"], "2022-09", {"Burglary"})
+    assert _state(page)["note"] == ""
+    _quiet(rec)
+    page.context.close()
+
+
+def _written_values(hash_: str) -> list[str]:
+    """Every value of a link the page wrote, each list item on its own."""
+    values = []
+    for part in hash_[1:].split("&"):
+        key, value = part.split("=", 1)
+        values += value.split(",") if key in ("c", "ll") else [value]
+    return values
+
+
+def _reads_back(browser: Any, url: str, page: Any) -> None:
+    """The link ``page`` wrote, opened in a new page, shows the same map, and no note."""
+    before = _state(page)
+    count = shown(page)
+    # each value written percent-encoded as encodeURIComponent writes it: a "#", "&", "=",
+    # "," or "%" in one would never read back as something else
+    for value in _written_values(before["hash"]):
+        assert quote(unquote(value), safe="-_.!~*'()") == value, before["hash"]
+    again, rec = open_page(browser, url + before["hash"])
+    after = _state(again)
+    _quiet(rec)
+    # the same hash, choices, zoom and no note; the centre as the link writes it (3 places)
+    for state in (before, after):
+        state["center"] = (round(state["center"]["lat"], 3), round(state["center"]["lng"], 3))
+    assert after == before, (before, after)
+    assert shown(again) == count
+    again.context.close()
+
+
+def _pan_left(page: Any) -> None:
+    """The reader's "Move map left", waited for until the move has ended."""
+    page.evaluate(
+        "() => { window.moved = new Promise(r => window.CM_APP.map.once('moveend', r)); }"
+    )
+    page.click("[data-pan='left']")
+    page.evaluate("() => window.moved.then(() => true)")
+
+
+def test_every_link_the_page_writes_reads_back_as_the_same_map(browser, site):
+    page, rec = open_page(browser, site["url"])
+    _reads_back(browser, site["url"], page)  # (as it opens)
+    page.select_option("#period-end", label="September 2022")
+    page.click("#cat-none")
+    _reads_back(browser, site["url"], page)  # (no crime type)
+    page.check("input[value='burglary']")
+    page.check("input[value='anti-social-behaviour']")
+    _pan_left(page)
+    _reads_back(browser, site["url"], page)  # (two crime types, a view of the reader's)
+    _quiet(rec)
+    page.context.close()
+
+
+def test_every_shading_the_page_writes_reads_back(browser, outlined):
+    page, rec = open_page(browser, outlined)
+    for mode in ("none", "count"):
+        page.check(f'input[name="areas-mode"][value="{mode}"]')
+        assert page.evaluate("location.hash").endswith(f"&a={mode}")
+        _reads_back(browser, outlined, page)
+        again, _ = open_page(browser, outlined + page.evaluate("location.hash"))
+        assert _shading(again) == [mode]
+        again.context.close()
+    _quiet(rec)
+    page.context.close()
+
+
+def _note_gone(page: Any) -> None:
+    """Wait until the link's note is empty (the reader's change has been applied), at most
+    5 s: a note that stays fails the test rather than hanging it."""
+    gone = page.evaluate(
+        """() => new Promise(resolve => {
+          const until = performance.now() + 5000;
+          const check = () => {
+            if (document.getElementById("link-note").textContent === "") resolve(true);
+            else if (performance.now() > until) resolve(false);
+            else requestAnimationFrame(check);
+          };
+          check();
+        })"""
+    )
+    assert gone, page.inner_text("#link-note")
+
+
+def _still_a_polite_live_region(page: Any) -> None:
+    assert page.get_attribute("#link-note", "role") == "status"
+    assert page.evaluate("getComputedStyle(document.getElementById('link-note')).display") == (
+        "none" if page.inner_text("#link-note") == "" else "block"
+    )
+
+
+def test_the_note_goes_once_the_reader_changes_the_map(browser, site):
+    """The note said what of the opened link was left out until another link was opened:
+    after the reader chose a crime type the page's link was whole again, but the note still
+    said part of "this link" could not be used."""
+    page, rec = open_page(browser, site["url"] + "#m=2022-13&c=__proto__", bypass_csp=True)
+    assert page.inner_text("#link-note").startswith(NOTE)
+    noted = page.evaluate("location.hash")
+    # nothing the reader did: the note stays (no change of the map, the same link)
+    page.wait_for_timeout(400)
+    page.fill("#search-input", "leicester")
+    assert page.inner_text("#link-note").startswith(NOTE)
+    assert page.evaluate("location.hash") == noted
+    _still_a_polite_live_region(page)
+    # a crime type unticked: the page writes the reader's link, and the note goes
+    page.uncheck("input[value='burglary']")
+    _note_gone(page)
+    assert page.evaluate("location.hash") != noted
+    assert "burglary" not in page.evaluate("location.hash")
+    _still_a_polite_live_region(page)
+    _quiet(rec)
+    assert axe_violations(page) == []
+    page.context.close()
+
+
+def test_the_note_goes_once_the_reader_moves_the_map(browser, site):
+    page, rec = open_page(browser, site["url"] + "#z=NaN&ll=NaN,NaN")
+    assert page.inner_text("#link-note") == NOTE + (
+        "the map view. The map shows its own choice instead."
+    )
+    _pan_left(page)
+    _note_gone(page)
+    _quiet(rec)
+    page.context.close()
+
+
+def test_a_link_followed_keeps_its_note_until_the_reader_changes_the_map(browser, site):
+    """A link followed on the open page moves the map to its view at once: its note is not
+    taken for the reader's change when the move ends."""
+    page, rec = open_page(browser, site["url"])
+    _follow(page, "#m=%E0%A4%A&c=drugs&z=13&ll=52.63,-1.13")
+    state = _state(page)
+    assert state["note"] == NOTE + "the month. The map shows its own choice instead."
+    assert state["zoom"] == 13
+    assert state["hash"] == "#m=2022-10&n=1&c=drugs&z=13&ll=52.630,-1.130"
+    page.wait_for_timeout(600)  # (a glide to the view would have ended)
+    assert _state(page)["note"] == state["note"]
+    page.select_option("#period-end", label="September 2022")
+    _note_gone(page)
+    assert page.evaluate("location.hash") == "#m=2022-09&n=1&c=drugs&z=13&ll=52.630,-1.130"
+    # and a later link's note is said and goes the same way
+    _follow(page, "#c=__proto__")
+    assert _state(page)["note"].startswith(NOTE)
+    page.click("#cat-all")
+    _note_gone(page)
     _quiet(rec)
     page.context.close()

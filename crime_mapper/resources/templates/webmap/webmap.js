@@ -777,7 +777,9 @@
   // its own and only ever matched against the page's own months, lengths, slugs and ranges
   // (never written into the page, never used as an object key: __proto__ is a word like any
   // other); a part not understood is left out, the rest still applies, and a polite note
-  // names what was left out. The hash then written back is the page's own, canonical.
+  // names what was left out. The hash then written back is the page's own, canonical: each
+  // value percent-encoded (each item of a list on its own), so a "#", "&", "=", "," or "%"
+  // in one never reads back as anything else.
   var restoring = false;
   var LINK_PARTS = { m: "the month", n: "the period", c: "the crime types", z: "the map view",
     ll: "the map view", a: "the area shading" };
@@ -785,33 +787,48 @@
     "the map view", "the area shading", "settings this map does not have"];
   var MAX_LAT = 85.0511;  // (Web Mercator's edge: the map cannot be centred beyond it)
   var COORD = /^-?\d{1,3}(\.\d{1,15})?$/;
+  var enc = encodeURIComponent;
+  // the hash of what the page shows now
+  function pageHash() {
+    var c = map.getCenter(), cats = [];
+    for (var i = 0; i < nC; i++) if (state.cats[i]) cats.push(enc(D.categories[i].slug));
+    var parts = ["m=" + enc(D.months[state.end]), "n=" + enc(state.len),
+      "c=" + (cats.length === nC ? "all" : cats.join(",")),
+      "z=" + enc(map.getZoom()), "ll=" + c.lat.toFixed(3) + "," + c.lng.toFixed(3)];
+    if (A) parts.push("a=" + enc(state.areasMode));
+    return "#" + parts.join("&");
+  }
+  // the hash the page wrote for the link whose note is shown (null: no note); once the
+  // reader changes the map the page writes another, whole link, and the note goes
+  var notedHash = null;
   function writeHash() {
     if (restoring) return;
-    var c = map.getCenter(), cats = [];
-    for (var i = 0; i < nC; i++) if (state.cats[i]) cats.push(D.categories[i].slug);
-    var parts = ["m=" + D.months[state.end], "n=" + state.len,
-      "c=" + (cats.length === nC ? "all" : cats.join(",")),
-      "z=" + map.getZoom(), "ll=" + c.lat.toFixed(3) + "," + c.lng.toFixed(3)];
-    if (A) parts.push("a=" + state.areasMode);
-    var h = "#" + parts.join("&");
+    var h = pageHash();
     if (location.hash !== h) history.replaceState(null, "", h);
+    if (notedHash !== null && h !== notedHash) noteLeftOut([]);
   }
-  // The hash as key -> value (a key given twice with two values is given neither: the link
-  // does not say which it means), and the names of the parts that could not even be read
-  // (invalid percent-encoding, no "=", a key the map does not use).
+  function decoded(text) {
+    try { return decodeURIComponent(text); } catch (err) { return null; }
+  }
+  // The hash as key -> value (the crime types: a list, split before its items are decoded; a
+  // key given twice with two values is given neither: the link does not say which it means),
+  // and the names of the parts that could not even be read (invalid percent-encoding, no
+  // "=", a key the map does not use). A "#" after the first separates parts as "&" does:
+  // the page writes none inside a part (it writes %23), so one there was typed or pasted
+  // between two parts ("#m=2022-09#c=drugs"), and both parts are read.
   function hashValues(hash) {
     var values = new Map(), twice = new Set(), unread = [];
-    hash.replace(/^#/, "").split("&").forEach(function (kv) {
+    hash.replace(/^#/, "").split(/[&#]/).forEach(function (kv) {
       if (!kv) return;
-      var i = kv.indexOf("="), key = null, value = null;
-      try {
-        key = decodeURIComponent(i >= 0 ? kv.slice(0, i) : kv);
-        if (i >= 0) value = decodeURIComponent(kv.slice(i + 1));
-      } catch (err) { value = null; }
+      var i = kv.indexOf("="), key = decoded(i >= 0 ? kv.slice(0, i) : kv), value = null;
       var part = key !== null && Object.prototype.hasOwnProperty.call(LINK_PARTS, key) ? LINK_PARTS[key] : null;
       if (!part) { unread.push("settings this map does not have"); return; }
+      if (i >= 0 && key === "c") {
+        var raw = kv.slice(i + 1), items = raw ? raw.split(",").map(decoded) : [];
+        if (items.indexOf(null) < 0) value = items;
+      } else if (i >= 0) value = decoded(kv.slice(i + 1));
       if (value === null) { unread.push(part); return; }
-      if (values.has(key) && values.get(key) !== value) twice.add(key);
+      if (values.has(key) && JSON.stringify(values.get(key)) !== JSON.stringify(value)) twice.add(key);
       values.set(key, value);
     });
     twice.forEach(function (key) { values.delete(key); unread.push(LINK_PARTS[key]); });
@@ -823,13 +840,12 @@
     for (var i = 0; i < lenSel.options.length; i++) if (!lenSel.options[i].hidden) out.push(lenSel.options[i].value);
     return out;
   }
-  // crime types from the link's list: the known slugs chosen; none known leaves the choice
-  // as it was (an empty list is the page's own word for "none chosen")
-  function readCategories(text, left) {
-    if (text === "all") { for (var a = 0; a < nC; a++) state.cats[a] = 1; return; }
+  // crime types from the link's list (decoded items): the known slugs chosen; none known
+  // leaves the choice as it was (an empty list is the page's own word for "none chosen")
+  function readCategories(names, left) {
+    if (names.length === 1 && names[0] === "all") { for (var a = 0; a < nC; a++) state.cats[a] = 1; return; }
     var bySlug = new Map(), want = new Uint8Array(nC), known = 0, unknown = 0;
     for (var c = 0; c < nC; c++) bySlug.set(D.categories[c].slug, c);
-    var names = text ? text.split(",") : [];
     for (var i = 0; i < names.length; i++) {
       if (bySlug.has(names[i])) { want[bySlug.get(names[i])] = 1; known++; } else unknown++;
     }
@@ -867,7 +883,8 @@
     }
     return { view: readView(v, left), left: left };
   }
-  // the polite note under the map's status: what of the link was left out (or nothing)
+  // the polite note under the map's status: what of the link was left out (or nothing),
+  // shown until the reader changes the map (writeHash) or another link is opened
   function noteLeftOut(left) {
     var names = LINK_PART_ORDER.filter(function (name) { return left.indexOf(name) >= 0; });
     var text = "";
@@ -878,6 +895,7 @@
         ". The map shows its own choice instead.";
     }
     document.getElementById("link-note").textContent = text;
+    notedHash = text ? pageHash() : null;
   }
   function syncControls() {
     endSel.value = String(state.end); lenSel.value = String(state.len);
@@ -1036,8 +1054,11 @@
   window.addEventListener("hashchange", function () {
     restoring = true;
     try {
-      var link = readHash(); syncControls(); update(); noteLeftOut(link.left);
-      if (link.view) map.setView(link.view.center, link.view.zoom);
+      var link = readHash(); syncControls(); update();
+      // (at once: the note keeps the hash of the view the link asked for, not of one
+      // half way through a glide)
+      if (link.view) map.setView(link.view.center, link.view.zoom, { animate: false });
+      noteLeftOut(link.left);
     } finally {
       restoring = false;
     }
