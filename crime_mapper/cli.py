@@ -66,7 +66,7 @@ import signal
 import sys
 import traceback
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import asdict
 from pathlib import Path
 from typing import Callable, Optional
@@ -94,7 +94,8 @@ QA_EXIT_HELP = """\
 exit codes:
   0  the QA ran and wrote its report (findings do not stop a release; see the report)
   1  it ran, but an input file could not be used at all
-  2  nothing was done: a missing input, no crimes, bad profile, points, lookup or history
+  2  nothing was done: a missing input, no crimes, bad profile, points, lookup or history,
+     or another run (named) was writing the report's folder: nothing was read or written
   4  with --fail-on-high: the report was written and holds high-severity findings
 """
 
@@ -105,7 +106,8 @@ exit codes:
      extract) or only in part (a quote made many of its lines one rejected
      record), or the report does not reconcile; the other files were still loaded
   2  nothing was loaded: a missing input, an unreadable archive, an invalid mapping
-     profile, an output folder that cannot be written, or bad arguments
+     profile, an output folder that cannot be written, or bad arguments; or another run
+     (named) was writing the output folder: nothing was read or written
 """
 
 MAIN_EXIT_HELP = """\
@@ -362,7 +364,18 @@ def _load_profile(path: Optional[str]) -> Optional[MappingProfile]:
 
 
 def _cmd_load(args: argparse.Namespace) -> int:
-    check_inputs_exist(args.inputs)  # found before any folder is made or any file read
+    # the run lock of --out first, as anonymise takes its own: ``load --out <month>/internal``
+    # while that month's release runs (its load writes the same rejects.csv and report
+    # there) is refused at once, before any file is read; held until the last file is in
+    with ExitStack() as held:
+        with cannot_write(f"outputs in {shown_path(args.out)}", args.out):
+            held.enter_context(_run_lock(args.out, "load"))
+        return _load_locked(args)
+
+
+def _load_locked(args: argparse.Namespace) -> int:
+    """The load of ``_cmd_load``, under the run lock of ``--out``."""
+    check_inputs_exist(args.inputs)  # found before any file is read
     profile = _load_profile(args.profile)
     if args.gpkg:
         try:
@@ -1001,7 +1014,13 @@ def _cmd_qa(args: argparse.Namespace) -> int:
     from .core.qa.run import run_qa_files
 
     month = release_month(args.month)  # (refused before any file is read or folder made)
-    with cannot_write(f"outputs in {shown_path(args.out)}", args.out):
+    # under the run lock of --out, as anonymise: ``qa --out <month>/qa`` while that month's
+    # release runs (its check step writes qa_report.json and .html there) is refused at once.
+    # --save-history names one file, which no release writes: its folder is not locked
+    with (
+        cannot_write(f"outputs in {shown_path(args.out)}", args.out),
+        _run_lock(args.out, "qa"),
+    ):
         run = run_qa_files(
             args.inputs,
             args.history,
@@ -1045,6 +1064,10 @@ def _cmd_when(args: argparse.Namespace) -> int:
     from .core.qa.run import crimes_for_when, read_area_lookup
     from .core.qa.when import groups_problem, write_when_page
 
+    # No run lock: the page is one named file, which no release writes (as publish_hotspots'
+    # one GeoPackage). A page written beside a running release's files replaces none of
+    # them, and its folder's lock would go above it (``--out ~/when.html`` needed a file
+    # written in /home, refused where an analyst may not write).
     given = [*args.inputs, *(args.history or ()), *([args.areas] if args.areas else [])]
     out = Path(args.out)
     if any(_same_file(out, Path(p)) for p in given):

@@ -1,0 +1,141 @@
+"""The load and the release QA take their output folder's run lock (core.common.run_lock)
+wherever they run: the command line's ``load`` and ``qa``, the Processing algorithms
+crime_mapper:load_extracts and crime_mapper:release_qa, and the dock's Load and QA tabs.
+
+Why: the monthly release locks its month folder, whose ``internal/`` holds its load's
+rejects and validation report and ``qa/`` its QA report, but these writers took no lock: an
+analyst's ``load --out <month>/internal`` (or the QA tab writing ``<month>/qa``) while that
+month's scheduled release ran wrote the same files at once with it. Here a real process
+holds the lock of the month folder (or of the output folder itself), each writer is refused
+with the lock's words naming it, the previous output byte for byte as it was, and runs once
+the holder has let go. The "when" page, one named file no release writes, takes no lock
+(as publish_hotspots' one GeoPackage): it is written beside a running release.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from crime_mapper.cli import main
+from crime_mapper.core.common.run_lock import LOCK_SUFFIX
+from tests.support import qa_faults as faults
+from tests.support.lock_holder import Holder, refusal_problem
+
+#: A police.uk street file: a load of it takes about a second
+OCT = faults.BUNDLED_MONTH
+HISTORY = faults.BUNDLED_HISTORY
+#: What the previous run left in the month folder (the writers must leave it as it is)
+PREVIOUS = {
+    "internal/rejects.csv": "previous rejects\n",
+    "internal/validation_report.json": '{"previous": true}\n',
+    "internal/crimes.gpkg": "previous crimes\n",
+    "qa/qa_report.json": '{"previous": true}\n',
+    "qa/qa_report.html": "previous report\n",
+}
+
+
+@pytest.fixture
+def hold() -> Iterator[object]:
+    """hold(folder): a separate process holding ``folder``'s run lock (a Holder)."""
+    holders: list[Holder] = []
+
+    def start(folder: Path) -> Holder:
+        holders.append(Holder(folder))
+        return holders[-1]
+
+    yield start
+    for holder in holders:
+        holder.stop()
+
+
+@pytest.fixture
+def month(tmp_path: Path) -> Path:
+    """A release's month folder holding a previous run's internal and QA outputs."""
+    folder = tmp_path / "2022-10"
+    for name, text in PREVIOUS.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text(text, encoding="utf-8")
+    return folder
+
+
+def _snapshot(folder: Path) -> dict[str, bytes]:
+    """Every file under ``folder`` (hidden ones too) with its bytes, but for the holders'
+    lock files (a holder of ``<month>/internal`` keeps its lock file in the month folder;
+    the writers' are looked for by :func:`_no_lock_files`)."""
+    return {
+        str(p.relative_to(folder)): p.read_bytes()
+        for p in folder.rglob("*")
+        if p.is_file() and not p.name.endswith(LOCK_SUFFIX)
+    }
+
+
+def _no_lock_files(folder: Path) -> bool:
+    return not list(folder.parent.rglob(f"*{LOCK_SUFFIX}"))
+
+
+def _refused(message: str, folder: Path, holder: Holder, locked: Path) -> None:
+    problem = refusal_problem(message, folder, holder, locked)
+    assert not problem, problem
+
+
+# --- the command line --------------------------------------------------------------------
+
+
+def test_cli_load_is_refused_while_its_folder_or_the_month_is_held(month, hold, capsys):
+    """``load --out <month>/internal`` exits 2 with the lock's words while the month's
+    release runs (or another run writes ``internal`` itself), nothing read or written;
+    once free it writes the load's files there."""
+    internal = month / "internal"
+    before = _snapshot(month)
+    args = ["load", str(OCT), "--out", str(internal)]
+    for held in (month, internal):
+        holder = hold(held)
+        assert main(args) == 2
+        err = capsys.readouterr().err
+        _refused(" ".join(err.split()), internal, holder, held)
+        assert _snapshot(month) == before
+        holder.let_go()
+    assert main(args) == 0, capsys.readouterr().err
+    report = json.loads((internal / "validation_report.json").read_text(encoding="utf-8"))
+    assert report != {"previous": True}
+    assert _no_lock_files(month)
+
+
+def test_cli_qa_is_refused_while_its_folder_or_the_month_is_held(month, hold, capsys, tmp_path):
+    """``qa --out <month>/qa`` exits 2 with the lock's words while the month or ``qa`` is
+    held, the previous report and the history it would save untouched; once free it runs."""
+    qa = month / "qa"
+    before = _snapshot(month)
+    saved = tmp_path / "history.json"
+    args = ["qa", str(OCT), "--history", str(HISTORY), "--out", str(qa),
+            "--save-history", str(saved)]  # fmt: skip
+    for held in (month, qa):
+        holder = hold(held)
+        assert main(args) == 2
+        err = capsys.readouterr().err
+        _refused(" ".join(err.split()), qa, holder, held)
+        assert _snapshot(month) == before and not saved.exists()
+        holder.let_go()
+    assert main(args) == 0, capsys.readouterr().err
+    assert json.loads((qa / "qa_report.json").read_text(encoding="utf-8"))["month"] == "2022-10"
+    assert saved.is_file()
+    assert _no_lock_files(month)
+
+
+def test_cli_when_writes_its_one_page_beside_a_running_release(month, hold, capsys):
+    """The "when" page is one named file that no release writes, so it takes no lock:
+    written into the month folder while its release runs, it changes none of the
+    release's files (and needs no lock file above the folder it goes in)."""
+    before = _snapshot(month)
+    holder = hold(month)
+    page = month / "qa" / "when.html"
+    assert main(["when", str(OCT), "--out", str(page)]) == 0, capsys.readouterr().err
+    assert "Do not publish this page." in page.read_text(encoding="utf-8")
+    after = _snapshot(month)
+    del after["qa/when.html"]
+    assert after == before
+    holder.let_go()
