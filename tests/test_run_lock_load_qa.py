@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from qgis.core import QgsProcessingException
 
 from crime_mapper.cli import main
 from crime_mapper.core.common.run_lock import LOCK_SUFFIX
@@ -139,3 +140,75 @@ def test_cli_when_writes_its_one_page_beside_a_running_release(month, hold, caps
     del after["qa/when.html"]
     assert after == before
     holder.let_go()
+
+
+# --- Processing --------------------------------------------------------------------------
+
+
+def test_processing_load_is_refused_while_the_month_is_held(provider, month, hold):
+    """crime_mapper:load_extracts writing into ``<month>/internal`` (the files the release's
+    load writes there) is refused with the lock's words while the month's release runs,
+    nothing changed; once free it runs."""
+    import processing
+
+    internal = month / "internal"
+    before = _snapshot(month)
+    params = {
+        "INPUT": [str(OCT)],
+        "OUTPUT": str(internal / "crimes.gpkg"),
+        "REJECTS": str(internal / "rejects.csv"),
+        "REPORT": str(internal / "validation_report.json"),
+    }
+    holder = hold(month)
+    with pytest.raises(QgsProcessingException) as refused:
+        processing.run("crime_mapper:load_extracts", params)
+    _refused(str(refused.value), internal, holder, month)
+    assert _snapshot(month) == before
+    holder.let_go()
+    result = processing.run("crime_mapper:load_extracts", params)
+    assert result["CRIMES_COUNT"] > 0
+    assert (internal / "rejects.csv").read_text(encoding="utf-8") != "previous rejects\n"
+    assert _no_lock_files(month)
+
+
+def test_processing_load_locks_each_folder_its_outputs_go_in(provider, tmp_path, hold):
+    """Outputs in two folders: a held folder of any one of them refuses the run."""
+    import processing
+
+    crimes, reports = tmp_path / "crimes", tmp_path / "reports"
+    params = {
+        "INPUT": [str(OCT)],
+        "OUTPUT": str(crimes / "crimes.gpkg"),
+        "REJECTS": str(reports / "rejects.csv"),
+        "REPORT": str(reports / "validation_report.json"),
+    }
+    holder = hold(reports)
+    with pytest.raises(QgsProcessingException) as refused:
+        processing.run("crime_mapper:load_extracts", params)
+    _refused(str(refused.value), reports, holder, reports)
+    assert not (crimes / "crimes.gpkg").exists() and not (reports / "rejects.csv").exists()
+    holder.let_go()
+
+
+def test_processing_release_qa_is_refused_while_the_month_is_held(provider, month, hold, tmp_path):
+    """crime_mapper:release_qa into ``<month>/qa`` is refused with the lock's words while
+    the month's release runs, the previous report as it was; once free it runs."""
+    import processing
+
+    qa = month / "qa"
+    before = _snapshot(month)
+    params = {
+        "CRIMES_FILES": [str(OCT)],
+        "HISTORY": [str(HISTORY)],
+        "OUTPUT_FOLDER": str(qa),
+        "SAVE_HISTORY": str(tmp_path / "history.json"),
+    }
+    holder = hold(month)
+    with pytest.raises(QgsProcessingException) as refused:
+        processing.run("crime_mapper:release_qa", params)
+    _refused(str(refused.value), qa, holder, month)
+    assert _snapshot(month) == before and not (tmp_path / "history.json").exists()
+    holder.let_go()
+    result = processing.run("crime_mapper:release_qa", params)
+    assert json.loads(Path(result["REPORT_JSON"]).read_text(encoding="utf-8"))["month"] == "2022-10"
+    assert _no_lock_files(month)

@@ -7,6 +7,7 @@ background task, so the toolbox, the model designer, batch mode and
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Optional
 
 from qgis.core import (
@@ -154,16 +155,21 @@ class LoadExtractsAlgorithm(CrimeMapperAlgorithm):
         gpkg = self.parameterAsFileOutput(parameters, self.OUTPUT, context)
         rejects = self.parameterAsFileOutput(parameters, self.REJECTS, context)
         report = self.parameterAsFileOutput(parameters, self.REPORT, context)
+        # the run lock of the folders the three outputs go in, as the command line's load
+        # takes its --out's: they are the files the monthly release's load writes into
+        # <month>/internal, so a run there while that month's release runs is refused at
+        # once, before any extract is read; held until the last output is in place
         try:
-            outputs = run_load(
-                paths,
-                None,
-                profile_path=profile,
-                feedback=self.core_feedback(feedback),
-                gpkg_path=gpkg,
-                rejects_path=rejects,
-                report_path=report,
-            )
+            with self.output_lock([Path(p).parent for p in (gpkg, rejects, report) if p]):
+                outputs = run_load(
+                    paths,
+                    None,
+                    profile_path=profile,
+                    feedback=self.core_feedback(feedback),
+                    gpkg_path=gpkg,
+                    rejects_path=rejects,
+                    report_path=report,
+                )
         except Cancelled as exc:
             raise QgsProcessingException(
                 "Load cancelled: earlier outputs were left unchanged."

@@ -148,6 +148,22 @@ class ReleaseQaAlgorithm(CrimeMapperAlgorithm):
         context: QgsProcessingContext,
         feedback: QgsProcessingFeedback,
     ) -> dict:
+        # the run lock of OUTPUT_FOLDER first, as the command line's qa takes its --out's
+        # (the release's check step writes the same report into <month>/qa): refused at
+        # once, before anything is read, while another run (the month's release) writes it.
+        # SAVE_HISTORY is one named file no release writes: its folder is not locked
+        folder = self.parameterAsString(parameters, self.OUTPUT_FOLDER, context)
+        with self.output_lock(folder, folder):
+            return self._qa(parameters, context, feedback, folder)
+
+    def _qa(
+        self,
+        parameters: dict,
+        context: QgsProcessingContext,
+        feedback: QgsProcessingFeedback,
+        folder: str,
+    ) -> dict:
+        """The QA of :meth:`processAlgorithm`, under the run lock of ``folder``."""
         from ..core.qa.run import QaInputError, run_qa_files
         from ..core.release.map_points import MapPointsError
         from ..core.release.release_files import ReleaseInputError
@@ -159,7 +175,6 @@ class ReleaseQaAlgorithm(CrimeMapperAlgorithm):
         points = map_points_from_parameters(
             self, parameters, context, self.MAP_POINTS, self.LABEL_FIELD, optional=True
         )
-        folder = self.parameterAsString(parameters, self.OUTPUT_FOLDER, context)
         save = self.parameterAsFileOutput(parameters, self.SAVE_HISTORY, context) or None
         try:
             run = run_qa_files(
