@@ -212,3 +212,69 @@ def test_processing_release_qa_is_refused_while_the_month_is_held(provider, mont
     result = processing.run("crime_mapper:release_qa", params)
     assert json.loads(Path(result["REPORT_JSON"]).read_text(encoding="utf-8"))["month"] == "2022-10"
     assert _no_lock_files(month)
+
+
+# --- the dock ----------------------------------------------------------------------------
+
+
+def test_the_docks_load_is_refused_while_the_month_is_held(dock, month, hold, wait_until):
+    """The Load tab's task fails with the lock's words (no traceback), the previous files
+    untouched and no layer added; the same form runs once the month is free."""
+    from qgis.core import QgsProject
+
+    internal = month / "internal"
+    before = _snapshot(month)
+    dock.add_inputs([str(OCT)])
+    dock.set_output_dir(str(internal))
+    outcomes: list[bool] = []
+    dock.loadFinished.connect(outcomes.append)
+    holder = hold(month)
+    assert dock.start_load() is True
+    task = dock.current_task()
+    wait_until(lambda: bool(outcomes), "the refused load")
+    assert outcomes == [False]
+    _refused(task.error, internal, holder, month)
+    assert not task.details
+    assert dock.report_view.toPlainText().startswith("Load did not start: ")
+    assert _snapshot(month) == before and QgsProject.instance().count() == 0
+    holder.let_go()
+    assert dock.start_load() is True
+    wait_until(lambda: len(outcomes) == 2, "the load")
+    assert outcomes == [False, True], dock.report_view.toPlainText()
+    assert (internal / "rejects.csv").read_text(encoding="utf-8") != "previous rejects\n"
+    assert _no_lock_files(month)
+
+
+def test_the_docks_qa_is_refused_while_the_month_is_held(qgis_iface, month, hold, wait_until):
+    """The QA tab's task fails with the lock's words, the previous report untouched; once
+    free it runs."""
+    from crime_mapper.ui.qa_panel import QaPanel
+
+    qa = month / "qa"
+    before = _snapshot(month)
+    panel = QaPanel(qgis_iface)
+    try:
+        panel.set_current_files([str(OCT)])
+        panel.set_history_files([str(HISTORY)])
+        panel.set_output_dir(str(qa))
+        outcomes: list[bool] = []
+        panel.qaFinished.connect(outcomes.append)
+        holder = hold(month)
+        assert panel.start_qa() is True
+        task = panel.current_task()
+        wait_until(lambda: bool(outcomes), "the refused QA")
+        assert outcomes == [False]
+        _refused(task.error, qa, holder, month)
+        assert not task.details
+        assert panel.verdict_label.text().startswith("The QA could not run: ")
+        assert _snapshot(month) == before and panel.report_json_path() is None
+        holder.let_go()
+        assert panel.start_qa() is True
+        wait_until(lambda: len(outcomes) == 2, "the QA")
+        assert outcomes == [False, True], panel.verdict_label.text()
+        report = json.loads((qa / "qa_report.json").read_text(encoding="utf-8"))
+        assert report["month"] == "2022-10"
+        assert _no_lock_files(month)
+    finally:
+        panel.shutdown()
+        panel.deleteLater()

@@ -20,6 +20,9 @@ from .run_load import LoadOutputs, run_load
 
 LOG = get_logger()
 
+#: The run, as another run refused by the output folder's lock names it.
+HOLDER = "the Load tab of the Crime mapper panel"
+
 
 class TaskFeedback(Feedback):
     """core.common.feedback.Feedback over a QgsTask: progress bar and the task's Cancel button."""
@@ -59,16 +62,27 @@ class LoadExtractsTask(QgsTask):
         self.details: str = ""  # traceback of an unexpected failure, for the log
 
     def run(self) -> bool:  # worker thread
+        from ..core.common.run_lock import FolderBusy, LockNotWritten, output_lock
+
         try:
-            self.outputs = run_load(
-                self.paths,
-                self.output_dir,
-                profile_path=self.profile_path,
-                feedback=TaskFeedback(self),
-            )
+            # under the output folder's run lock, as the command line's load: refused at
+            # once, before any extract is read, while another run (the month's release,
+            # whose load writes the same files into <month>/internal) writes it or the
+            # folder above it; held until the last output is in place
+            with output_lock(self.output_dir, HOLDER, self.output_dir, name_lock=True):
+                self.outputs = run_load(
+                    self.paths,
+                    self.output_dir,
+                    profile_path=self.profile_path,
+                    feedback=TaskFeedback(self),
+                )
         except Cancelled:
             self.error = "Cancelled"
             self.report_text = "Load cancelled: previous outputs were left unchanged."
+            return False
+        except (FolderBusy, LockNotWritten) as exc:  # (said as it is: nothing was written)
+            self.error = str(exc)
+            self.report_text = f"Load did not start: {exc}"
             return False
         except Exception as exc:  # noqa: BLE001 - reported to the user, never swallowed
             self.error = f"{type(exc).__name__}: {exc}"

@@ -20,6 +20,9 @@ from .load_task import TaskFeedback
 
 LOG = get_logger()
 
+#: The run, as another run refused by the report folder's lock names it.
+HOLDER = "the QA tab of the Crime mapper panel"
+
 
 class ReleaseQaTask(QgsTask):
     """Run the release QA. After it ends: ``run`` (core.qa.run.QaRun or None), ``error``
@@ -50,16 +53,24 @@ class ReleaseQaTask(QgsTask):
         self.details = ""
 
     def run(self) -> bool:  # worker thread
+        from ..core.common.run_lock import FolderBusy, LockNotWritten, output_lock
         from ..core.qa.run import run_qa_files
 
         try:
-            current = self.current[0] if len(self.current) == 1 else self.current
-            self.run_result = run_qa_files(
-                current, self.history, out_dir=self.out_dir, feedback=TaskFeedback(self),
-                **self.options,
-            )  # fmt: skip
+            # under the report folder's run lock, as the command line's qa: refused at once,
+            # before anything is read, while another run (the month's release, whose check
+            # step writes the same report into <month>/qa) writes it or the folder above it
+            with output_lock(self.out_dir, HOLDER, self.out_dir, name_lock=True):
+                current = self.current[0] if len(self.current) == 1 else self.current
+                self.run_result = run_qa_files(
+                    current, self.history, out_dir=self.out_dir, feedback=TaskFeedback(self),
+                    **self.options,
+                )  # fmt: skip
         except Cancelled:
             self.error = "Cancelled"
+            return False
+        except (FolderBusy, LockNotWritten) as exc:  # (said as it is: nothing was written)
+            self.error = str(exc)
             return False
         except Exception as exc:  # noqa: BLE001 - reported to the user, never swallowed
             self.error = f"{exc}" if isinstance(exc, ValueError) else f"{type(exc).__name__}: {exc}"
@@ -75,7 +86,11 @@ class ReleaseQaTask(QgsTask):
 
 
 class WhenViewsTask(QgsTask):
-    """Write the "when" page. After it ends: ``path`` or ``error``."""
+    """Write the "when" page. After it ends: ``path`` or ``error``.
+
+    It takes no run lock, as the command line's ``when``: the page is one named file that
+    no release writes, so a page written beside a running release's files replaces none
+    of them."""
 
     def __init__(
         self, current: Sequence[str], out_path: str, by: str, profile_path: Optional[str] = None,
