@@ -31,8 +31,11 @@ held lock, and the lock files of the folders directly inside its own (a standalo
 writing ``<release>/map``). A lock file found there whose holder is gone is removed.
 
 Every way of writing an output folder takes it through :func:`output_lock` (the command
-line's ``anonymise``, ``summaries`` and ``webmap``, the Processing algorithms and the dock's
-tabs that write the same outputs), the release through :func:`folder_run_lock` itself. The
+line's ``load``, ``qa``, ``anonymise``, ``summaries`` and ``webmap``, the Processing
+algorithms and the dock's tabs that write the same outputs), the release through
+:func:`folder_run_lock` itself. A writer of one named file that no release writes (the
+"when" page, a saved QA history, publish_hotspots' GeoPackage) takes none: it replaces no
+file of a running release, and its folder's lock file would go in the folder above. The
 lock is this process's: a child process it starts to do the work (the web map's, the
 anonymise's) writes under it, and its parent holds it until the child has committed and
 ended.
