@@ -240,10 +240,15 @@ def _run_lock(
     ``out``: the output folder as the command was given it (default ``folder``). A loop of
     symbolic links there that stops the lock is said of it: the lock file's folder is made
     above ``folder``, and that mkdir named the folder above instead ("loop cannot be used"
-    of ``summaries --out loop/month``)."""
+    of ``summaries --out loop/month``).
+
+    A run that goes ahead without the lock (no locks on the file system, a folder above
+    the output that the user may not write) says so as a warning line on stderr, where a
+    scheduled job's warnings are looked for."""
     from .core.common.run_lock import output_lock
 
-    with output_lock(folder, f"crime_mapper.cli {command}", folder if out is None else out):
+    given = folder if out is None else out
+    with output_lock(folder, f"crime_mapper.cli {command}", given, warn=lambda t: _warn([t])):
         yield
 
 

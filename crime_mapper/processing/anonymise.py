@@ -286,7 +286,8 @@ class AnonymiseAlgorithm(CrimeMapperAlgorithm):
         # the run lock of the folders the outputs go in, as the command line's anonymise
         # takes its --out's: refused at once, before anything is read, while another run
         # (the month's release) writes one of them; held until the child has committed
-        with self.output_lock([Path(p).parent for p in outputs.values() if p]):
+        folders = [Path(p).parent for p in outputs.values() if p]
+        with self.output_lock(folders, feedback=feedback):
             # the release runs in a Python process of its own when its inputs are files (it
             # may fork there): started first, its imports overlap the reading of the
             # parameters

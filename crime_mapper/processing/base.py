@@ -531,7 +531,9 @@ class CrimeMapperAlgorithm(QgsProcessingAlgorithm):
         return None
 
     @contextlib.contextmanager
-    def output_lock(self, folders: Any, given: Any = None) -> Iterator[None]:
+    def output_lock(
+        self, folders: Any, given: Any = None, feedback: Optional[QgsProcessingFeedback] = None
+    ) -> Iterator[None]:
         """Hold the run lock of the output folders the algorithm writes for the ``with``
         block (core.common.run_lock.output_lock, as the command line's commands and the
         monthly release hold it). While another run holds one of them (the month's release
@@ -541,13 +543,18 @@ class CrimeMapperAlgorithm(QgsProcessingAlgorithm):
 
         Why: the toolbox's anonymise, web map and summaries took no lock, so one run into a
         release folder while that month's scheduled release ran wrote the folder at once with
-        it, the very race the lock stops for the command line."""
+        it, the very race the lock stops for the command line.
+
+        A run that goes ahead without the lock (no locks on the file system, a folder above
+        the output that the user may not write) says so on ``feedback`` as a warning (in the
+        log without one)."""
         from ..core.common.run_lock import FolderBusy, output_lock
 
+        warn = feedback.pushWarning if feedback is not None else None
         held = contextlib.ExitStack()
         try:
             what = f"Processing crime_mapper:{self.name()}"
-            held.enter_context(output_lock(folders, what, given, name_lock=True))
+            held.enter_context(output_lock(folders, what, given, name_lock=True, warn=warn))
         except (FolderBusy, OSError) as exc:  # (OSError: LockNotWritten, a loop of links)
             raise QgsProcessingException(str(exc)) from exc
         with held:

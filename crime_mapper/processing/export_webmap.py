@@ -170,7 +170,7 @@ class ExportWebmapAlgorithm(NeighbourhoodParameters, CrimeMapperAlgorithm):
         # the run lock of OUTPUT/map first, as the command line's webmap takes it: refused
         # at once, before anything is read, while the month's release writes OUTPUT
         out = Path(self.parameterAsString(parameters, self.OUTPUT, context))
-        with self.output_lock(out / "map", out):
+        with self.output_lock(out / "map", out, feedback):
             return self._export(parameters, context, feedback)
 
     def _export(

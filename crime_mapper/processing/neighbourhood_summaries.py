@@ -190,7 +190,7 @@ class NeighbourhoodSummariesAlgorithm(NeighbourhoodParameters, CrimeMapperAlgori
         # the run lock of OUTPUT first, as the command line's summaries takes it (the
         # summaries and the atlas both go there): refused at once, before anything is read
         out = self.parameterAsString(parameters, self.OUTPUT, context)
-        with self.output_lock(out, out):
+        with self.output_lock(out, out, feedback):
             return self._summaries(parameters, context, feedback)
 
     def _summaries(

@@ -75,6 +75,9 @@ class AnonymiseTask(QgsTask):
         self.error: Optional[str] = None
         self.gate_failed = False
         self.details = ""
+        #: the warning that the run went ahead without its output folder's run lock (no
+        #: locks on the file system, a folder above it the user may not write), if it did
+        self.lock_warnings: list[str] = []
 
     def run(self) -> bool:  # worker thread
         from ..core.common.run_lock import FolderBusy, LockNotWritten, output_lock
@@ -84,7 +87,8 @@ class AnonymiseTask(QgsTask):
             # under the output folder's run lock, as the command line's anonymise: refused
             # at once, before anything is read, while another run (the month's release)
             # writes it or the folder above it
-            with output_lock(self.output_dir, HOLDER, self.output_dir, name_lock=True):
+            warn = self.lock_warnings.append
+            with output_lock(self.output_dir, HOLDER, self.output_dir, name_lock=True, warn=warn):
                 self.outputs = self._release()
         except Cancelled:
             self.error = "Cancelled"
@@ -106,7 +110,12 @@ class AnonymiseTask(QgsTask):
                 f"Anonymise failed: {self.error}\nThe previous release was left unchanged."
             )
             return False
-        self.summary = self.outputs.summary_text()
+        self.summary = "\n".join(
+            [
+                *(f"Warning: {shown_line(t)}" for t in self.lock_warnings),
+                self.outputs.summary_text(),
+            ]
+        )
         return True
 
     def _release(self) -> ReleaseOutputs:

@@ -64,7 +64,10 @@ class PublishTask(QgsTask):
     held by this (QGIS's) process from before anything is read until the child process
     doing the work, if any, has committed and ended. While another run holds it (the
     month's release writing the folder above the web map's), the task fails at once with
-    the lock's words naming that run, and nothing is read or written.
+    the lock's words naming that run, and nothing is read or written. A run that goes ahead
+    without the lock (no locks on the file system, a folder above the output that the user
+    may not write) keeps the warning that says so in ``lock_warnings``: the tab shows it on
+    the message bar and in the log, whatever the run's outcome.
     """
 
     description = "crime_mapper: publish"
@@ -77,6 +80,7 @@ class PublishTask(QgsTask):
         self.done: Any = None
         self.error: Optional[str] = None
         self.details = ""
+        self.lock_warnings: list[str] = []
 
     def work(self, feedback: Feedback) -> Any:
         raise NotImplementedError
@@ -93,7 +97,8 @@ class PublishTask(QgsTask):
         gate_errors, input_errors = self.gate_errors(), self.input_errors()
         out = self.kwargs["out_dir"]
         try:
-            with output_lock(out, self.holder, out, name_lock=True):
+            warn = self.lock_warnings.append
+            with output_lock(out, self.holder, out, name_lock=True, warn=warn):
                 self.done = self.work(TaskFeedback(self))
         except Cancelled:
             self.error = "Cancelled"
@@ -240,12 +245,19 @@ class PublishPanel(QWidget):
             return False
         return bool(QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.last_index))))
 
+    def _lock_warnings(self, task: PublishTask) -> None:
+        """The run went ahead without its output folder's run lock: said as a warning."""
+        for text in task.lock_warnings:
+            notify(self.iface, text, Qgis.MessageLevel.Warning)
+
     def _on_completed(self, task: PublishTask) -> None:
+        self._lock_warnings(task)
         self.last_outcome = "completed"
         self.last_index = Path(self.completed(task))
         self.open_button.setEnabled(True)
 
     def _on_terminated(self, task: PublishTask) -> None:
+        self._lock_warnings(task)
         if task.error == "Cancelled" or (task.error is None and task.isCanceled()):
             self.last_outcome = "cancelled"
             notify(

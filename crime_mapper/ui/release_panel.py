@@ -410,6 +410,7 @@ class ReleasePanel(QWidget):
         self._runner.cancel()
 
     def _on_task_completed(self, task: AnonymiseTask) -> None:
+        self._lock_warnings(task)
         if task.outputs is None:
             return
         out = task.outputs
@@ -442,7 +443,13 @@ class ReleasePanel(QWidget):
         )
         self.anonymiseFinished.emit(True)
 
+    def _lock_warnings(self, task: AnonymiseTask) -> None:
+        """The run went ahead without its output folder's run lock: said as a warning."""
+        for text in task.lock_warnings:
+            notify(self.iface, text, Qgis.MessageLevel.Warning)
+
     def _on_task_terminated(self, task: AnonymiseTask) -> None:
+        self._lock_warnings(task)
         self.summary_view.setPlainText(task.summary or "")
         if task.error in (None, "Cancelled"):
             notify(

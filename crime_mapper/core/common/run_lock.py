@@ -25,6 +25,22 @@ longer leads to the file it locked, and starts again on a new one: two runs neve
 hold "the" lock on two different files of one name. On Windows an open file cannot be
 removed: the file is removed when no run has it open, else left for the next run.
 
+Where the lock cannot be had, the run goes ahead without it and says so (through the
+caller's ``warn``: the command line's warning line, Processing's feedback, the dock's message
+bar, the release's first step; else the log), as every run did before the lock: on a file
+system that takes no locks (flock's ENOLCK, EOPNOTSUPP: some network shares), and beside a
+folder the user may not write (EACCES, EPERM, EROFS: IT provisions
+``/shared/releases/2022-10`` writable for the analyst inside ``/shared/releases``, which is
+not), while the output folder itself is there and the user may write it. Why: such a folder
+was refused for every run, where each ran before the lock. :func:`_unlocked_reason` is the
+one decision. A lock file there that another user's run made (one that could write there)
+is opened to read, which takes the same lock: while that run holds it, this one is refused,
+naming it. Everything else is refused as before: a file where a folder goes, a loop of
+symbolic links, an output folder that is not there (the run could not make it) or that the
+user may not write either (the run could not write it anyway), a lock file that cannot even
+be read (its run may hold it), and a held lock. The folders above and inside are still
+checked for held locks, since they can be read.
+
 Writing into a folder *inside* a locked one (``anonymise --out <release>/public`` while the
 release of that month runs) is refused too: a lock checks the folders above its own for a
 held lock, and the lock files of the folders directly inside its own (a standalone exporter
@@ -54,7 +70,7 @@ import socket
 import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import IO, Optional, Union
+from typing import IO, Callable, Optional, Union
 
 from .text_file import made_folder, os_error_text, resolved_path, shown_line, shown_path
 
@@ -72,6 +88,11 @@ _HOLDER_BYTES = 4096
 #: How a lock file is opened: made if missing, never through a symbolic link (one planted
 #: beside a shared output folder would have the holder's details written over its target)
 _OPEN_FLAGS = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)
+#: How a lock file this user may not write is opened (to read: the same lock is taken)
+_READ_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)
+#: The errors with which a folder refuses this user a new file in it, or a file this user
+#: to write (its permissions, a read-only mount): no lock, but no reason to refuse the run
+_DENIED_ERRNOS = frozenset({errno.EACCES, errno.EPERM, errno.EROFS})
 #: The folders whose run lock this process holds (with the pid that took it: a forked
 #: child holds none of its own)
 _HELD: set[tuple[int, Path]] = set()
@@ -86,6 +107,12 @@ class LocksUnavailable(OSError):
     """The file system of a lock file takes no locks (flock's ENOLCK or EOPNOTSUPP: some
     network shares). Why its own error: it was read as "another run holds the folder", so
     every release into such a share was refused, naming a holder that did not exist."""
+
+
+class LockFileDenied(OSError):
+    """The lock file of an output folder is another user's, left by a run that has ended (no
+    run holds it), and this user may neither write it nor remove it (the folder above is not
+    this user's to write): no lock can be had there."""
 
 
 class FolderBusy(RuntimeError):
@@ -125,30 +152,41 @@ def lock_path_for(folder: PathLike) -> Path:
 
 
 @contextlib.contextmanager
-def folder_run_lock(folder: PathLike, what: str) -> Iterator[Path]:
+def folder_run_lock(
+    folder: PathLike, what: str, *, warn: Optional[Callable[[str], None]] = None
+) -> Iterator[Path]:
     """Hold the exclusive run lock of ``folder`` for the ``with`` block (``what``: the run,
     as a refused run names it: "monthly release 2022-10"). Raise FolderBusy at once, before
     anything else, when another run holds it, or holds a folder above or inside it. The
     folder above ``folder`` is made if missing (the lock file goes there); an OSError
     when it cannot be, or the lock file cannot be written there. Folders made for the lock
     alone are removed with it, if the run left them empty: a run refused for its input
-    leaves nothing behind, as before the lock."""
+    leaves nothing behind, as before the lock.
+
+    Where no lock can be had but the run may go ahead (:func:`_unlocked_reason`: no locks
+    on the file system, a folder above that the user may not write), the block runs
+    without it, once the folders above and inside are found free, and the warning that
+    says so (:func:`unlocked_warning`) goes to ``warn``, else to the log."""
     folder = Path(os.path.abspath(folder))
     path = lock_path_for(folder)
     made = _missing_folders(path.parent)
     try:
         made_folder(path.parent)
+        reason = None
         try:
-            handle = _take(path, folder, folder)
-        except LocksUnavailable as exc:
-            with contextlib.suppress(OSError):  # (the file just made: no lock it could hold)
-                path.unlink()
-            _LOG.warning(
-                "%s: this run goes ahead without its run lock (%s), so another run writing "
-                "the same folder at the same time is not refused",
-                shown_path(folder),
-                shown_line(str(exc)),
-            )
+            handle = _take_own(path, folder)
+        except OSError as exc:
+            reason = _unlocked_reason(folder, path, exc)
+            if reason is None:
+                raise
+            if isinstance(exc, LocksUnavailable):
+                with contextlib.suppress(OSError):  # (the file just made: no lock it holds)
+                    path.unlink()
+        if reason is not None:
+            # (what can be read is still checked: a run holding a folder above or inside)
+            _refuse_held_above(folder)
+            _refuse_held_inside(folder)
+            (warn or _LOG.warning)(unlocked_warning(folder, reason))
             yield path
             return
         try:
@@ -168,6 +206,53 @@ def folder_run_lock(folder: PathLike, what: str) -> Iterator[Path]:
                 empty.rmdir()
 
 
+def unlocked_warning(folder: PathLike, reason: str) -> str:
+    """The warning of a run that goes ahead without the run lock of ``folder``, and why:
+    one text for every caller (the command line, Processing, the dock, the release)."""
+    return (
+        f"{shown_path(Path(os.path.abspath(folder)))}: this run goes ahead without its run "
+        f"lock ({shown_line(reason)}), so another run writing the same folder at the same "
+        "time is not refused"
+    )
+
+
+def _unlocked_reason(folder: Path, path: Path, exc: OSError) -> Optional[str]:
+    """Why the run writing ``folder`` may go ahead without its lock (file ``path``), which
+    ``exc`` stopped, or None: the run is refused. The one decision of every caller.
+
+    It goes ahead where the lock alone cannot be had: the file system takes no locks
+    (LocksUnavailable), or the folder above denies this user the lock file (EACCES, EPERM,
+    EROFS making it, or another user's that no run holds: LockFileDenied), while ``folder``
+    is there and this user may write it. Refused: a lock file there that cannot even be
+    read (its run may hold it), an output folder that is not there (the run could not make
+    it) or that this user may not write (the run could not write it anyway), and every
+    other error (a file where a folder goes, a loop of links)."""
+    if isinstance(exc, LocksUnavailable):
+        return str(exc)
+    denied = isinstance(exc, LockFileDenied) or (
+        exc.errno in _DENIED_ERRNOS and not os.path.lexists(path)
+    )
+    if not denied or not _writable_folder(folder):
+        return None
+    return (
+        f"its lock file {shown_line(path.name)} cannot be made in "
+        f"{shown_path(path.parent)}: {os_error_text(exc)}; for the lock, let this user "
+        "write that folder"
+    )
+
+
+def _writable_folder(folder: Path) -> bool:
+    """Whether ``folder`` is a folder this process may make files in (its effective user,
+    as the OS checks it: a process run by root for another user is that user)."""
+    effective = os.access in os.supports_effective_ids
+    try:
+        return os.path.isdir(folder) and os.access(
+            folder, os.W_OK | os.X_OK, effective_ids=effective
+        )
+    except (OSError, ValueError):
+        return False
+
+
 def outermost_folders(folders: Iterable[PathLike]) -> list[Path]:
     """``folders`` as absolute paths, each once, without those inside another of them (its
     lock covers them), in the order given. Why: one process taking the lock of a folder and
@@ -183,6 +268,7 @@ def output_lock(
     given: Optional[PathLike] = None,
     *,
     name_lock: bool = False,
+    warn: Optional[Callable[[str], None]] = None,
 ) -> Iterator[None]:
     """Hold the run lock (:func:`folder_run_lock`) of each output folder a run writes
     (``folders``: one or several; the outermost of them are locked) for the ``with`` block:
@@ -196,7 +282,8 @@ def output_lock(
     file's folder is made above the output, and that mkdir named the folder above instead);
     any other OSError is raised as it is, or with ``name_lock`` as LockNotWritten, whose
     text names the folder and its lock file (for callers that show it as it is: Processing,
-    the dock)."""
+    the dock). ``warn``: where the warning of a run that goes ahead without a lock goes
+    (:func:`folder_run_lock`)."""
     if isinstance(folders, (str, os.PathLike)):
         folders = [folders]
     held = contextlib.ExitStack()
@@ -205,7 +292,7 @@ def output_lock(
             try:
                 if "\x00" in str(folder):  # (the OS calls' ValueError: no caller's error)
                     raise OSError(errno.EINVAL, "a path cannot hold a NUL character", str(folder))
-                held.enter_context(folder_run_lock(folder, what))
+                held.enter_context(folder_run_lock(folder, what, warn=warn))
             except OSError as exc:
                 if given is not None and "\x00" not in os.fsdecode(given):
                     resolved_path(given)  # (a loop: said of the output)
@@ -263,12 +350,48 @@ def _ours(path: Path) -> bool:
     return path.is_file() and not path.is_symlink()
 
 
+def _take_own(path: Path, folder: Path) -> IO[bytes]:
+    """The lock file ``path`` of ``folder``, locked by us and ours to write (:func:`_take`).
+    Another user's that no run holds (read-only to us) is removed, and ours made instead;
+    LockFileDenied when this user may not remove it."""
+    for _ in range(_ATTEMPTS):
+        handle = _take(path, folder, folder)
+        if handle.writable():
+            return handle
+        _let_go(path, handle)  # (its run is gone: removed where this user may)
+        if not _ours(path):
+            continue
+        raise LockFileDenied(
+            errno.EACCES,
+            "it is another user's, left by a run that has ended, and this user may not replace it",
+            str(path),
+        )
+    raise FolderBusy(folder, folder, "runs that keep taking and letting go of it")
+
+
+def _open_lock_file(path: Path) -> IO[bytes]:
+    """The lock file ``path``, made if missing, open to write; one this user may not write
+    (another user's run made it, in a folder this user may not write) open to read, which
+    takes the same lock: whether its run still holds it can be told. Any other error (or
+    one that cannot be read either) is the OSError of opening it to write."""
+    try:
+        return os.fdopen(os.open(path, _OPEN_FLAGS, 0o644), "r+b")
+    except OSError as exc:
+        if exc.errno not in _DENIED_ERRNOS or not _ours(path):
+            raise
+        try:
+            return os.fdopen(os.open(path, _READ_FLAGS), "rb")
+        except OSError:
+            raise exc from None
+
+
 def _take(path: Path, folder: Path, locked: Path) -> IO[bytes]:
     """The open lock file ``path``, locked by us; FolderBusy (naming the holder) if another
-    run holds it."""
+    run holds it. Open to read only when this user may not write it (:func:`_open_lock_file`):
+    no holder can be written into it."""
     for _ in range(_ATTEMPTS):
         try:
-            handle = os.fdopen(os.open(path, _OPEN_FLAGS, 0o644), "r+b")
+            handle = _open_lock_file(path)
         except FileNotFoundError:  # (a run that made the folder just removed it, empty)
             made_folder(path.parent)
             continue

@@ -30,6 +30,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import json
+import logging
 import os
 import platform
 import stat
@@ -64,6 +65,8 @@ __all__ = [
     "StepUnavailable",
     "run_monthly_release",
 ]
+
+_LOG = logging.getLogger(__name__)
 
 MANIFEST_NAME = "manifest.json"
 #: On a MonthlyReleaseError or Cancelled raised by run_monthly_release: the MonthlyOutputs
@@ -248,6 +251,10 @@ class MonthlyOutputs:
     #: the machine's and this process's CPU time when this run began (core.common.cpu_share),
     #: so that the publish step can tell whether other work shares the machine; never saved
     cpu_since: Any = field(default=None, repr=False, compare=False)
+    #: this run's own warnings not yet said (the month's folder written without its run
+    #: lock): the first warnings of the first step it runs, whatever an earlier step said
+    #: (each run that went ahead unlocked says so); never saved
+    run_warnings: list[str] = field(default_factory=list, repr=False, compare=False)
 
     def step(self, name: str) -> Optional[StepRecord]:
         return next((s for s in self.steps if s.name == name), None)
@@ -649,7 +656,11 @@ def run_monthly_release(
     manifest as one run in one go.
 
     The month's folder is locked for the run (:func:`_release_lock`): while another run
-    holds it, ReleaseNotStarted is raised before any input is read or output written."""
+    holds it, ReleaseNotStarted is raised before any input is read or output written. A run
+    that goes ahead without the lock (core.common.run_lock: no locks on the file system, a
+    folder above the month's that the user may not write) says so as the first warning of
+    the first step it runs, which the command line, Processing, the dock and the manifest
+    show as every step's warnings."""
     runners = runners or StepRunners()
     feedback = feedback or Feedback()
     try:
@@ -658,19 +669,23 @@ def run_monthly_release(
         raise MonthlyReleaseError("check", str(exc), "give the month as YYYY-MM") from exc
     check_config(config, month, steps)
     out_dir = config.output_dir(month)
-    with _release_lock(out_dir, month):
-        return _run_locked(config, month, out_dir, runners, feedback, steps, on_step, previous)
+    unlocked: list[str] = []
+    with _release_lock(out_dir, month, unlocked.append):
+        return _run_locked(
+            config, month, out_dir, runners, feedback, steps, on_step, previous, unlocked
+        )
 
 
 @contextlib.contextmanager
-def _release_lock(out_dir: Path, month: str) -> Iterator[None]:
+def _release_lock(out_dir: Path, month: str, warn: Callable[[str], None]) -> Iterator[None]:
     """Hold the month folder's run lock (core.common.run_lock), taken before any input is
     read or output written. Why: a second run of the same month (a scheduled job beside
     the dock) wrote the folder at once, the two runs' steps replacing each other's files;
-    it is now refused at once (ReleaseNotStarted naming the run that holds the folder)."""
+    it is now refused at once (ReleaseNotStarted naming the run that holds the folder).
+    ``warn`` hears that the run goes ahead without the lock, and why."""
     held = contextlib.ExitStack()
     try:
-        held.enter_context(folder_run_lock(out_dir, f"monthly release {month}"))
+        held.enter_context(folder_run_lock(out_dir, f"monthly release {month}", warn=warn))
     except FolderBusy as exc:
         raise ReleaseNotStarted(exc.reason, exc.action) from exc
     except OSError as exc:
@@ -693,9 +708,12 @@ def _run_locked(
     steps: Sequence[str],
     on_step: Optional[Callable[[str, str], None]],
     previous: Optional[MonthlyOutputs],
+    unlocked: Sequence[str] = (),
 ) -> MonthlyOutputs:
-    """:func:`run_monthly_release` once the month folder's run lock is held."""
+    """:func:`run_monthly_release` once the month folder's run lock is held (``unlocked``:
+    or the warnings that it went ahead without it)."""
     outputs = _resume(previous, month, out_dir, steps)
+    outputs.run_warnings = list(unlocked)
     outputs.planned = tuple(steps)
     outputs.cpu_since = cpu_share.mark()
     notify = on_step or (lambda _step, _state: None)
@@ -704,6 +722,9 @@ def _run_locked(
         with _one_parse_of_release_csv(config, steps):
             _run_steps(config, month, outputs, runners, feedback, steps, notify)
     except BaseException as exc:  # (Ctrl-C and SIGTERM too: see take_manifest)
+        for text in outputs.run_warnings:  # (no step of this run to say them: the log)
+            _LOG.warning(text)
+        outputs.run_warnings = []
         failure = _settled_failure(exc, outputs, notify)
         withdrawn = _put_back(held)
         if withdrawn and isinstance(failure, MonthlyReleaseError):
@@ -987,6 +1008,7 @@ def _run_steps(config, month, outputs, runners, feedback, steps, notify) -> None
             raise _failure(step, exc) from exc
         # (kept as said, as the manifest records them: see StepRecord)
         record.warnings = unsaid_warnings([str(t) for t in record.warnings], outputs.steps)
+        record.warnings[:0], outputs.run_warnings = outputs.run_warnings, []
         outputs.steps.append(record)
         notify(step, record.status)
         if step == "load":  # (the crimes are read: the hotspot sizes asked before the rest)
