@@ -153,6 +153,12 @@ def test_the_loads_internal_tables_are_found_by_their_mark(months: dict):
     assert not is_internal_crimes_table(months["careless"], "map_points")
     assert not is_internal_crimes_table(months["careless"])  # no such table
     assert not is_internal_crimes_table(Path(months["last_gpkg"]).with_name("missing.gpkg"))
+    # a path the OS will not even look at is unreadable too, not an error: a name too long
+    # for the file system, and one holding a NUL (a project's layer on a folder the analyst
+    # may not enter raised the same PermissionError from is_file, and stopped anonymise)
+    too_long = Path(months["last_gpkg"]).with_name("x" * 300 + ".gpkg")
+    assert not is_internal_crimes_table(too_long)
+    assert not is_internal_crimes_table(str(months["last_gpkg"]) + "\x00.gpkg")
     last = QgsVectorLayer(months["last_uri"], "any name an analyst gives it", "ogr")
     this = QgsVectorLayer(months["this_uri"], "this", "ogr")
     points = QgsVectorLayer(str(months["careless"]), "points", "ogr")

@@ -582,8 +582,13 @@ def open_crimes_source(
 
 def is_internal_crimes_table(path: PathLike, table: str = CRIMES_TABLE) -> bool:
     """Whether ``table`` of the GeoPackage at ``path`` is a load's internal crimes table (as
-    the load marked it in gpkg_contents); False for anything unreadable."""
-    if not Path(path).is_file():
+    the load marked it in gpkg_contents); False for anything unreadable. (A file the user
+    may not look at, or a name too long: ``is_file`` raises those, and a project's layer
+    on such a path stopped every anonymise run of the toolbox with a traceback.)"""
+    try:
+        if not Path(path).is_file():
+            return False
+    except (OSError, ValueError):  # (EACCES, ENAMETOOLONG; a NUL in the name)
         return False
     try:
         with closing(sqlite3.connect(read_only_uri(path), uri=True)) as conn:
