@@ -33,42 +33,19 @@ from crime_mapper.core.monthly.release import (
     ReleaseNotStarted,
     run_monthly_release,
 )
+from tests.support.lock_holder import HOLDER_SCRIPT, holding
 from tests.support.monthly_config import MONTH, cli, config_file, quick_config
 from tests.support.qgis_process import REPO, child_env
 
-#: A process that takes the run lock of argv[1] and holds it until its stdin closes
-_HOLDER = """
-import sys
-from crime_mapper.core.common.run_lock import folder_run_lock
-with folder_run_lock(sys.argv[1], "monthly release by the scheduler"):
-    print("held", flush=True)
-    sys.stdin.read()
-"""
+#: How the tests' holder names its run
+SCHEDULER = "monthly release by the scheduler"
 
 
 @pytest.fixture
 def holder() -> Iterator[object]:
     """hold(folder): a separate process holding ``folder``'s run lock (returned, running)."""
-    started: list[subprocess.Popen] = []
-
-    def hold(folder: Path) -> subprocess.Popen:
-        process = subprocess.Popen(
-            [sys.executable, "-c", _HOLDER, str(folder)],
-            cwd=REPO,
-            env=child_env([REPO]),
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        started.append(process)
-        assert process.stdout is not None and process.stdout.readline() == "held\n"
-        return process
-
-    yield hold
-    for process in started:
-        if process.poll() is None:
-            process.kill()
-        process.wait()
+    with holding() as start:
+        yield lambda folder: start(folder, SCHEDULER).process
 
 
 def _release(config: Path) -> subprocess.CompletedProcess:
@@ -200,7 +177,7 @@ def test_a_lock_file_that_says_nothing_still_refuses(tmp_path, holder):
     with folder_run_lock(folder, "first"):
         lock_path_for(folder).write_bytes(b"\x00not json\n")
         process = subprocess.run(
-            [sys.executable, "-c", _HOLDER, str(folder)],
+            [sys.executable, "-c", HOLDER_SCRIPT, str(folder), SCHEDULER],
             cwd=REPO,
             env=child_env([REPO]),
             input="",

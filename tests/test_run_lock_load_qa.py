@@ -24,7 +24,7 @@ from qgis.core import QgsProcessingException
 from crime_mapper.cli import main
 from crime_mapper.core.common.run_lock import LOCK_SUFFIX
 from tests.support import qa_faults as faults
-from tests.support.lock_holder import Holder, refusal_problem
+from tests.support.lock_holder import Holder, holding, refusal_problem
 
 #: A police.uk street file: a load of it takes about a second
 OCT = faults.BUNDLED_MONTH
@@ -42,15 +42,8 @@ PREVIOUS = {
 @pytest.fixture
 def hold() -> Iterator[object]:
     """hold(folder): a separate process holding ``folder``'s run lock (a Holder)."""
-    holders: list[Holder] = []
-
-    def start(folder: Path) -> Holder:
-        holders.append(Holder(folder))
-        return holders[-1]
-
-    yield start
-    for holder in holders:
-        holder.stop()
+    with holding() as start:
+        yield start
 
 
 @pytest.fixture

@@ -24,7 +24,6 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -41,6 +40,7 @@ from crime_mapper.core.common.run_lock import (
     output_lock,
 )
 from crime_mapper.core.monthly.release import MANIFEST_NAME
+from tests.support.lock_holder import holding
 from tests.support.monthly_config import MONTH, config_file
 from tests.support.plain_cli import (
     FORCE_EXTRACT,
@@ -50,21 +50,15 @@ from tests.support.plain_cli import (
     PLAIN_PYTHON,
     plain_cli,
 )
-from tests.support.qgis_process import REPO, child_env
+from tests.support.qgis_process import REPO
 
 #: The analyst's ids when the tests run as root (Debian's ``nobody``)
 ANALYST = 65534
 AS_ROOT = os.geteuid() == 0
 STREET = REPO / "sample_data" / "police-uk" / "2022-09" / "2022-09-leicestershire-street.csv"
 UNLOCKED = "goes ahead without its run lock"
-#: A process that takes the run lock of argv[1] and holds it until its stdin closes
-_HOLDER = """
-import sys
-from crime_mapper.core.common.run_lock import folder_run_lock
-with folder_run_lock(sys.argv[1], "monthly release by the scheduler"):
-    print("held", flush=True)
-    sys.stdin.read()
-"""
+#: How the tests' holder names its run
+SCHEDULER = "monthly release by the scheduler"
 
 
 @pytest.fixture
@@ -84,26 +78,8 @@ def shared() -> Iterator[Path]:
 def hold() -> Iterator[object]:
     """hold(folder): a separate process (this user: root, or the analyst) holding
     ``folder``'s run lock, running."""
-    started: list[subprocess.Popen] = []
-
-    def start(folder: Path) -> subprocess.Popen:
-        process = subprocess.Popen(
-            [sys.executable, "-c", _HOLDER, str(folder)],
-            cwd=REPO,
-            env=child_env([REPO]),
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        started.append(process)
-        assert process.stdout is not None and process.stdout.readline() == "held\n"
-        return process
-
-    yield start
-    for process in started:
-        if process.poll() is None:
-            process.kill()
-        process.wait()
+    with holding() as start:
+        yield lambda folder: start(folder, SCHEDULER).process
 
 
 def provision(above: Path, *names: str) -> list[Path]:

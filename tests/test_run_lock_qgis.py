@@ -11,8 +11,6 @@ lock's words naming it, leaving the previous output as it was, and run once it h
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,61 +18,19 @@ import pytest
 from qgis.core import QgsProcessingException, QgsProcessingFeedback
 
 from crime_mapper.core.common.run_lock import LOCK_SUFFIX, FolderBusy, folder_run_lock
+from tests.support.lock_holder import Holder, holding, refusal_problem
 from tests.support.plain_cli import FORCE_EXTRACT, FORCE_PROFILE
-from tests.support.qgis_process import REPO, child_env
+from tests.support.qgis_process import REPO
 from tests.support.summaries_release import HOODS, make_release, points_layer
 
 OCT = REPO / "sample_data" / "police-uk" / "2022-10" / "2022-10-leicestershire-street.csv"
-#: A process that takes the run lock of argv[1] and holds it until its stdin closes
-_HOLDER = """
-import sys
-from crime_mapper.core.common.run_lock import folder_run_lock
-with folder_run_lock(sys.argv[1], "monthly release 2022-10"):
-    print("held", flush=True)
-    sys.stdin.read()
-"""
-
-
-class Holder:
-    """A separate process holding a folder's run lock until :meth:`let_go`."""
-
-    def __init__(self, folder: Path) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, "-c", _HOLDER, str(folder)],
-            cwd=REPO,
-            env=child_env([REPO]),
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        assert self.process.stdout is not None
-        assert self.process.stdout.readline() == "held\n"
-
-    @property
-    def words(self) -> str:
-        """How a refused run names this holder."""
-        return f"monthly release 2022-10, process {self.process.pid} on host"
-
-    def let_go(self) -> None:
-        if self.process.poll() is None:
-            assert self.process.stdin is not None
-            self.process.stdin.close()
-        self.process.wait(timeout=60)
 
 
 @pytest.fixture
 def hold() -> Iterator[object]:
-    holders: list[Holder] = []
-
-    def start(folder: Path) -> Holder:
-        holders.append(Holder(folder))
-        return holders[-1]
-
-    yield start
-    for holder in holders:
-        if holder.process.poll() is None:
-            holder.process.kill()
-        holder.process.wait()
+    """hold(folder): a separate process holding ``folder``'s run lock (a Holder)."""
+    with holding() as start:
+        yield start
 
 
 @pytest.fixture(scope="module")
@@ -93,10 +49,7 @@ def _no_lock_files(folder: Path) -> bool:
 
 def _refused(message: str, folder: Path, holder: Holder, locked: Path) -> None:
     """The refusal is the lock's own text: the folder, the run holding it, no traceback."""
-    assert f"{folder} is being written by another crime_mapper run: {holder.words}" in message
-    if locked != folder:
-        assert f"(it is writing {locked})" in message, message
-    assert "nothing was read or written" in message and "Traceback" not in message, message
+    assert not refusal_problem(message, folder, holder, locked)
 
 
 # --- Processing --------------------------------------------------------------------------

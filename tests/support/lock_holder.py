@@ -9,31 +9,35 @@ different case (run_lock refuses this process's own lock too, but for another re
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from tests.support.qgis_process import REPO, child_env
 
 #: How the holder names its run, as a refused writer quotes it
 RUN = "monthly release 2022-10"
-#: A process that takes the run lock of argv[1] and holds it until its stdin closes
-_HOLDER = f"""
+#: A process that takes the run lock of argv[1] for the run named argv[2] and holds it until
+#: its stdin closes
+HOLDER_SCRIPT = """
 import sys
 from crime_mapper.core.common.run_lock import folder_run_lock
-with folder_run_lock(sys.argv[1], {RUN!r}):
+with folder_run_lock(sys.argv[1], sys.argv[2]):
     print("held", flush=True)
     sys.stdin.read()
 """
 
 
 class Holder:
-    """A separate process holding ``folder``'s run lock from its start until :meth:`let_go`
-    (or :meth:`stop`, which kills it if it is still running)."""
+    """A separate process holding ``folder``'s run lock for the run named ``run`` from its
+    start until :meth:`let_go` (or :meth:`stop`, which kills it if it is still running)."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, run: str = RUN) -> None:
+        self.run = run
         self.process = subprocess.Popen(
-            [sys.executable, "-c", _HOLDER, str(folder)],
+            [sys.executable, "-c", HOLDER_SCRIPT, str(folder), run],
             cwd=REPO,
             env=child_env([REPO]),
             stdin=subprocess.PIPE,
@@ -46,7 +50,7 @@ class Holder:
     @property
     def words(self) -> str:
         """How a refused run names this holder."""
-        return f"{RUN}, process {self.process.pid} on host"
+        return f"{self.run}, process {self.process.pid} on host"
 
     def let_go(self) -> None:
         """End the holder as a run ends: its lock (and the lock file) go."""
@@ -60,6 +64,23 @@ class Holder:
         if self.process.poll() is None:
             self.process.kill()
         self.process.wait()
+
+
+@contextlib.contextmanager
+def holding() -> Iterator[Callable[..., Holder]]:
+    """``start(folder, run=RUN)``: a Holder of ``folder``'s lock, running; every holder it
+    started is stopped as the block ends (a test's fixture)."""
+    started: list[Holder] = []
+
+    def start(folder: Path, run: str = RUN) -> Holder:
+        started.append(Holder(folder, run))
+        return started[-1]
+
+    try:
+        yield start
+    finally:
+        for holder in started:
+            holder.stop()
 
 
 def refusal_problem(message: str, folder: Path, holder: Holder, locked: Path) -> str:
