@@ -160,7 +160,9 @@ class LoadExtractsAlgorithm(CrimeMapperAlgorithm):
         # <month>/internal, so a run there while that month's release runs is refused at
         # once, before any extract is read; held until the last output is in place
         try:
-            with self.output_lock([Path(p).parent for p in (gpkg, rejects, report) if p]):
+            with self.output_lock(
+                [Path(p).parent for p in (gpkg, rejects, report) if p], feedback=feedback
+            ):
                 outputs = run_load(
                     paths,
                     None,

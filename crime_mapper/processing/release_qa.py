@@ -153,7 +153,7 @@ class ReleaseQaAlgorithm(CrimeMapperAlgorithm):
         # once, before anything is read, while another run (the month's release) writes it.
         # SAVE_HISTORY is one named file no release writes: its folder is not locked
         folder = self.parameterAsString(parameters, self.OUTPUT_FOLDER, context)
-        with self.output_lock(folder, folder):
+        with self.output_lock(folder, folder, feedback):
             return self._qa(parameters, context, feedback, folder)
 
     def _qa(
