@@ -1,9 +1,10 @@
 # crime_mapper: build, test and demo entry points.
 #
 #   make demo     set up (idempotent), then run the product's main job on bundled sample data
-#   make test     set up, then ruff and the pytest suite on QGIS 3.22 (Debian) AND on 3.40 LTR
-#   make test322  the suite on the system QGIS 3.22 only (quicker, while working)
-#   make test340  the suite on QGIS 3.40 LTR only (unpacked beside 3.22 by tools/qgis340.sh)
+#   make test     set up, lint, then at once: every test on QGIS 3.22 (Debian), and every test
+#                 that reaches QGIS on 3.40 LTR (tools/test_both.sh)
+#   make test322  the whole suite on the system QGIS 3.22 only (quicker, while working)
+#   make test340  the whole suite on QGIS 3.40 LTR only (unpacked beside 3.22 by tools/qgis340.sh)
 #   make qgis340  download and unpack QGIS 3.40 from bookworm-backports (idempotent)
 #   make bench    set up, then the national-scale benchmark
 #   make plugin   assemble the installable plugin folder build/crime_mapper/
@@ -44,7 +45,10 @@ lint: setup
 # it; its variables are *prepended* by `tools/qgis340.sh run`, so 3.22 stays the default.
 QGIS340 := bash tools/qgis340.sh
 
-test: lint test322 test340
+# The tests that reach no QGIS (tests/support/qgis_reach.py) run on 3.22 only: they test the
+# QGIS-free core, the same on both versions. The two lanes run at once (tools/test_both.sh).
+test: lint qgis340
+	bash tools/test_both.sh
 
 test322: setup
 	$(PY) -m pytest -q tests

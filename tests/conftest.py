@@ -114,6 +114,18 @@ def pytest_report_header(config) -> str:
     return f"QGIS {Qgis.version()}, Qt {QT_VERSION_STR}"
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark each test that reaches QGIS ``qgis`` (tests/support/qgis_reach: its imports, the
+    processes it starts, its fixtures), so `make test` runs the rest on one QGIS version only.
+    """
+    from tests.support.qgis_reach import item_reason
+
+    for item in items:
+        why = item_reason(item)
+        if why:
+            item.add_marker(pytest.mark.qgis(why))
+
+
 _EXIT_STATUS: list[int] = []
 
 

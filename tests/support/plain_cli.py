@@ -27,6 +27,10 @@ FORCE_PROFILE = SAMPLE / "force" / "leicestershire-force-extract.profile.json"
 #: the public release CSV the force extract's anonymise writes
 PUBLIC_NAME = "2022-10-leicestershire-street.csv"
 PLAIN_PYTHON = "/usr/bin/python3"  # the Debian Python: pandas, numpy, pyproj, no venv
+#: tests/support/qgis_reach: this module's child processes cannot reach QGIS (NO_QGIS below
+#: makes it unimportable and fails the child if any QGIS module was loaded all the same), so
+#: its tests run on one QGIS version, not on both
+CHILDREN_WITHOUT_QGIS = True
 
 NO_QGIS = """\
 import sys

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# `make test`'s suite on both QGIS versions at once: every test on Debian's QGIS 3.22, and
+# every test that reaches QGIS on 3.40 LTR (unpacked beside it by tools/qgis340.sh).
+#
+# Why only the tests that reach QGIS on 3.40: the rest test crime_mapper/core, which imports
+# no QGIS (tests/test_layout.py), and give the same result on both versions (the same Python,
+# pandas and numpy run them); tests/conftest.py marks the others `qgis`
+# (tests/support/qgis_reach.py). Why at once: CI gives `make test` 90 minutes on a 2-core
+# machine, and the whole suite run twice in turn went over it. Each lane spends most of its
+# time on one core, so the two share the machine.
+#
+# Each lane has its own Qt settings folder (XDG_CONFIG_HOME: QGIS's settings), so one lane's
+# settings tests never read what the other wrote, and its own pytest temporary folder. The
+# 3.22 lane prints as it runs; the 3.40 lane's output goes to build/test-logs/qgis340.log and
+# is printed when both have ended. Either lane failing fails the run.
+#
+# Usage: tools/test_both.sh [PYTEST ARGS...]   (both lanes; no arguments: the folder tests)
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+PY=${PY:-.venv/bin/python}
+export QT_QPA_PLATFORM=${QT_QPA_PLATFORM:-offscreen}
+
+args=("$@")
+[ $# -gt 0 ] || args=(tests)
+
+logs=build/test-logs
+mkdir -p "$logs"
+lanes=$(mktemp -d "${TMPDIR:-/tmp}/crime_mapper-lanes.XXXXXX")
+mkdir -p "$lanes/config322" "$lanes/config340"
+log340=$logs/qgis340.log
+
+lane340=
+stop_lane() {
+  if [ -n "$lane340" ] && kill -0 "$lane340" 2>/dev/null; then
+    kill -TERM -- "-$lane340" 2>/dev/null || kill -TERM "$lane340" 2>/dev/null || true
+  fi
+  rm -rf "$lanes"
+}
+trap stop_lane EXIT
+trap 'exit 143' TERM INT
+
+# its own process group, so that stopping it stops its children (chromium, qgis_process) too
+set -m
+XDG_CONFIG_HOME=$lanes/config340 bash tools/qgis340.sh run -- \
+  "$PY" -m pytest -q -m qgis --basetemp="$lanes/tmp340" "${args[@]}" >"$log340" 2>&1 &
+lane340=$!
+set +m
+
+echo "QGIS 3.40 LTR: the tests that reach QGIS, beside this run (log: $log340)"
+echo "QGIS 3.22: every test"
+status322=0
+XDG_CONFIG_HOME=$lanes/config322 "$PY" -m pytest -q --basetemp="$lanes/tmp322" "${args[@]}" ||
+  status322=$?
+
+status340=0
+wait "$lane340" || status340=$?
+lane340=
+# pytest's 5 is "no tests collected": arguments that pick no test reaching QGIS
+[ "$status340" != 5 ] || status340=0
+echo
+echo "==== QGIS 3.40 LTR: the tests that reach QGIS ($log340)"
+cat "$log340"
+echo
+echo "QGIS 3.22, every test: $([ "$status322" = 0 ] && echo passed || echo "FAILED ($status322)")"
+echo "QGIS 3.40, tests that reach QGIS: $([ "$status340" = 0 ] && echo passed || echo "FAILED ($status340)")"
+[ "$status322" = 0 ] && [ "$status340" = 0 ]
