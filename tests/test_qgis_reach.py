@@ -31,6 +31,8 @@ QP = "qgis_" + "process"
         ("from crime_mapper.cli import main\n", "imports crime_mapper.cli"),
         ("from crime_mapper import cli\n", "imports crime_mapper.cli"),
         ("from pytestqt.qtbot import QtBot\n", "imports pytestqt.qtbot"),
+        ("import importlib\nm = importlib.import_module('qgis.core')\n", "imports qgis.core"),
+        ("m = __import__('crime_mapper.ui.dock')\n", "imports crime_mapper.ui.dock"),
         ("import subprocess\n", "starts another process"),
         ("from subprocess import run\n", "starts another process"),
         ("import multiprocessing\n", "starts another process"),

@@ -86,7 +86,23 @@ def _names_imported(tree: ast.AST, package: str) -> set[str]:
                 module = ".".join([*base, module] if module else base)
             names.add(module)
             names.update(f"{module}.{alias.name}" for alias in node.names)
+        elif _is_import_module_call(node):
+            names.add(node.args[0].value)  # importlib.import_module("a.b")
     return names
+
+
+def _is_import_module_call(node: ast.AST) -> bool:
+    """``import_module("name")`` or ``importlib.import_module("name")``, by a constant name."""
+    if not isinstance(node, ast.Call) or not node.args:
+        return False
+    func = node.func
+    called = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+    first = node.args[0]
+    return (
+        called in ("import_module", "__import__")
+        and isinstance(first, ast.Constant)
+        and isinstance(first.value, str)
+    )
 
 
 def _starts_another_program(tree: ast.AST, names: set[str]) -> bool:
