@@ -392,3 +392,99 @@ def test_the_docks_anonymise_runs_in_a_folder_whose_parent_denies_and_says_so(
     assert panel.summary_view.toPlainText().startswith(f"Warning: {out}: this run {UNLOCKED}")
     assert [p.name for p in out.parent.iterdir()] == [MONTH]
     panel.shutdown()
+
+
+def _one_bar_warning(qgis_iface, out: Path) -> str:
+    """The message bar's one warning that the run in ``out`` went ahead without its lock."""
+    from qgis.core import Qgis
+
+    warnings = qgis_iface.messageBar().get_messages(Qgis.MessageLevel.Warning)
+    said = [m for m in warnings if f"{out}: this run {UNLOCKED}" in m]
+    assert len(said) == 1, warnings
+    return said[0]
+
+
+def test_the_docks_load_runs_in_a_folder_whose_parent_denies_and_says_so(
+    qgis_iface, dock, shared, wait_until
+):
+    """The Load tab's task took the lock with nowhere to say it ran without one: the
+    warning reached only the QGIS log. It is now on the message bar and atop the report."""
+    [out] = provision(shared / "releases", "internal")
+    qgis_iface.messageBar().clear_messages()
+    dock.add_inputs([str(STREET)])
+    dock.set_output_dir(str(out))
+    outcomes: list[bool] = []
+    dock.loadFinished.connect(outcomes.append)
+    with as_analyst():
+        assert dock.start_load() is True
+        wait_until(lambda: bool(outcomes), "the load")
+    assert outcomes == [True], dock.report_view.toPlainText()
+    assert (out / "rejects.csv").is_file()
+    _one_bar_warning(qgis_iface, out)
+    assert dock.report_view.toPlainText().startswith(f"Warning: {out}: this run {UNLOCKED}")
+    assert [p.name for p in out.parent.iterdir()] == ["internal"]
+
+
+def test_the_docks_qa_runs_in_a_folder_whose_parent_denies_and_says_so(
+    qgis_iface, shared, wait_until
+):
+    """The QA tab's task, the same: the warning on the message bar, the report written."""
+    from crime_mapper.ui.qa_panel import QaPanel
+    from tests.support.qa_faults import BUNDLED_HISTORY, BUNDLED_MONTH
+
+    [out] = provision(shared / "releases", "qa")
+    qgis_iface.messageBar().clear_messages()
+    panel = QaPanel(qgis_iface)
+    try:
+        panel.set_current_files([str(BUNDLED_MONTH)])
+        panel.set_history_files([str(BUNDLED_HISTORY)])
+        panel.set_output_dir(str(out))
+        outcomes: list[bool] = []
+        panel.qaFinished.connect(outcomes.append)
+        with as_analyst():
+            assert panel.start_qa() is True
+            wait_until(lambda: bool(outcomes), "the QA")
+        assert outcomes == [True], panel.verdict_label.text()
+        assert (out / "qa_report.json").is_file()
+        _one_bar_warning(qgis_iface, out)
+        assert [p.name for p in out.parent.iterdir()] == ["qa"]
+    finally:
+        panel.shutdown()
+        panel.deleteLater()
+
+
+@pytest.mark.skipif(not AS_ROOT, reason="another user's lock file is made by root")
+def test_the_docks_web_map_runs_beside_another_users_old_lock_and_says_so(
+    qgis_iface, shared, wait_until
+):
+    """The Web map tab (a PublishTask, as the Summaries tab's) writes ``<folder>/map``,
+    staging it beside ``map``, so its folder's parent must be writable. In a shared folder
+    with the sticky bit (as /tmp), a lock file another user's ended run left there can be
+    neither written nor removed by the analyst: the map is written without the lock, and
+    the message bar says so once."""
+    from crime_mapper.ui.webmap_panel import WebmapPanel
+
+    out = shared / "releases" / MONTH
+    folder = out / "map"
+    folder.mkdir(parents=True)
+    analysts(folder)
+    out.chmod(0o1777)  # root's, anyone may add to it, each may remove only their own
+    lock_path_for(folder).write_text("a colleague's run, ended\n", encoding="utf-8")
+    lock_path_for(folder).chmod(0o644)
+    qgis_iface.messageBar().clear_messages()
+    panel = WebmapPanel(qgis_iface)
+    try:
+        panel.release.setFilePath(str(STREET))
+        panel.tiles.setCurrentIndex(1)  # none
+        panel.out.setFilePath(str(out))
+        with as_analyst():
+            assert panel.start() is not None
+            wait_until(lambda: not panel._runner.is_running(), "the web map")
+        assert panel.last_outcome == "completed", panel.last_outcome
+        assert (folder / "index.html").is_file()
+        said = _one_bar_warning(qgis_iface, folder)
+        assert "another user's, left by a run that has ended" in said, said
+        assert sorted(p.name for p in out.iterdir()) == [lock_path_for(folder).name, "map"]
+    finally:
+        panel.shutdown()
+        panel.deleteLater()

@@ -200,6 +200,11 @@
     </message>
     <message>
         <location filename="../../crime_mapper/ui/dock.py"/>
+        <source>Warning: {text}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../crime_mapper/ui/dock.py"/>
         <source>Web map</source>
         <translation type="unfinished"></translation>
     </message>

@@ -60,6 +60,9 @@ class LoadExtractsTask(QgsTask):
         self.report_text: str = ""
         self.error: Optional[str] = None
         self.details: str = ""  # traceback of an unexpected failure, for the log
+        # the run went ahead without its output folder's run lock (a parent the analyst may
+        # not write): the dock shows each on its message bar, as the other tabs do
+        self.lock_warnings: list[str] = []
 
     def run(self) -> bool:  # worker thread
         from ..core.common.run_lock import FolderBusy, LockNotWritten, output_lock
@@ -69,7 +72,10 @@ class LoadExtractsTask(QgsTask):
             # once, before any extract is read, while another run (the month's release,
             # whose load writes the same files into <month>/internal) writes it or the
             # folder above it; held until the last output is in place
-            with output_lock(self.output_dir, HOLDER, self.output_dir, name_lock=True):
+            with output_lock(
+                self.output_dir, HOLDER, self.output_dir, name_lock=True,
+                warn=self.lock_warnings.append,
+            ):  # fmt: skip
                 self.outputs = run_load(
                     self.paths,
                     self.output_dir,

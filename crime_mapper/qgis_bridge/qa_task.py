@@ -51,6 +51,9 @@ class ReleaseQaTask(QgsTask):
         self.run_result: Any = None
         self.error: Optional[str] = None
         self.details = ""
+        # the run went ahead without its report folder's run lock (a parent the analyst may
+        # not write): the QA tab shows each on its message bar, as the other tabs do
+        self.lock_warnings: list[str] = []
 
     def run(self) -> bool:  # worker thread
         from ..core.common.run_lock import FolderBusy, LockNotWritten, output_lock
@@ -60,7 +63,9 @@ class ReleaseQaTask(QgsTask):
             # under the report folder's run lock, as the command line's qa: refused at once,
             # before anything is read, while another run (the month's release, whose check
             # step writes the same report into <month>/qa) writes it or the folder above it
-            with output_lock(self.out_dir, HOLDER, self.out_dir, name_lock=True):
+            with output_lock(
+                self.out_dir, HOLDER, self.out_dir, name_lock=True, warn=self.lock_warnings.append
+            ):
                 current = self.current[0] if len(self.current) == 1 else self.current
                 self.run_result = run_qa_files(
                     current, self.history, out_dir=self.out_dir, feedback=TaskFeedback(self),

@@ -54,7 +54,7 @@ from qgis.PyQt.QtWidgets import (
 
 from ..core.common.text_file import shown_line
 from ..logger import get_logger
-from .task_runner import TaskRunner, notify
+from .task_runner import TaskRunner, notify, notify_lock_warnings
 from .widgets import button_grid, file_widget, narrow_form, plain_tooltip
 
 LOG = get_logger()
@@ -425,7 +425,11 @@ class CrimeMapperDock(QgsDockWidget):
         self._runner.cancel()
 
     def _on_task_completed(self, task: LoadExtractsTask) -> None:
-        self.report_view.setPlainText(task.report_text)
+        notify_lock_warnings(self.iface, task.lock_warnings)
+        self.report_view.setPlainText(
+            "".join(tr("Warning: {text}").format(text=t) + "\n\n" for t in task.lock_warnings)
+            + task.report_text
+        )
         if task.error is not None:
             notify(
                 self.iface,
@@ -464,6 +468,7 @@ class CrimeMapperDock(QgsDockWidget):
         self.loadFinished.emit(True)
 
     def _on_task_terminated(self, task: LoadExtractsTask) -> None:
+        notify_lock_warnings(self.iface, task.lock_warnings)
         self.report_view.setPlainText(task.report_text or "")
         if task.error in (None, "Cancelled"):
             notify(

@@ -31,7 +31,7 @@ from qgis.PyQt.QtWidgets import (
 
 from ..core.common.feedback import Cancelled, Feedback
 from ..qgis_bridge.load_task import TaskFeedback
-from .task_runner import TaskRunner, notify
+from .task_runner import TaskRunner, notify, notify_lock_warnings
 from .widgets import button_grid, file_widget, narrow_form, readable_width
 
 
@@ -245,19 +245,14 @@ class PublishPanel(QWidget):
             return False
         return bool(QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.last_index))))
 
-    def _lock_warnings(self, task: PublishTask) -> None:
-        """The run went ahead without its output folder's run lock: said as a warning."""
-        for text in task.lock_warnings:
-            notify(self.iface, text, Qgis.MessageLevel.Warning)
-
     def _on_completed(self, task: PublishTask) -> None:
-        self._lock_warnings(task)
+        notify_lock_warnings(self.iface, task.lock_warnings)
         self.last_outcome = "completed"
         self.last_index = Path(self.completed(task))
         self.open_button.setEnabled(True)
 
     def _on_terminated(self, task: PublishTask) -> None:
-        self._lock_warnings(task)
+        notify_lock_warnings(self.iface, task.lock_warnings)
         if task.error == "Cancelled" or (task.error is None and task.isCanceled()):
             self.last_outcome = "cancelled"
             notify(

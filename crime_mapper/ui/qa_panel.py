@@ -40,7 +40,7 @@ from qgis.PyQt.QtWidgets import (
 
 from ..core.common.layer_source import source_file
 from ..core.common.text_file import shown_line
-from .task_runner import TaskRunner, notify
+from .task_runner import TaskRunner, notify, notify_lock_warnings
 from .widgets import (
     ShownLabel,
     file_paths,
@@ -276,6 +276,7 @@ class QaPanel(QWidget):
         self._when_runner.cancel()
 
     def _on_qa_completed(self, task: Any) -> None:
+        notify_lock_warnings(self.iface, task.lock_warnings)
         run = task.run_result
         self.show_report(run.report)
         self._report_html = str(run.report_html) if run.report_html else None
@@ -308,6 +309,7 @@ class QaPanel(QWidget):
         self.qaFinished.emit(True)
 
     def _on_qa_terminated(self, task: Any) -> None:
+        notify_lock_warnings(self.iface, task.lock_warnings)
         if task.error == "Cancelled" or task.error is None:
             self.verdict_label.setText(tr("QA cancelled; the previous report is unchanged."))
             notify(self.iface, tr("Release QA cancelled."), Qgis.MessageLevel.Info)

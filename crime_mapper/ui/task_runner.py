@@ -46,6 +46,15 @@ def notify(iface: Any, text: str, level: Any) -> None:
     log_message(text, level)
 
 
+def notify_lock_warnings(iface: Any, warnings: Sequence[str]) -> None:
+    """A run that went ahead without its output folder's run lock (a parent the analyst may
+    not write: core.common.run_lock), said on the message bar and in the log, each. Why one
+    helper: the Web map and Summaries tabs said it, and the Load and QA tabs, which take the
+    same lock, left it to the log."""
+    for text in warnings:
+        notify(iface, text, Qgis.MessageLevel.Warning)
+
+
 #: How many of a run's warnings go to the message log (a national release's neighbourhood
 #: outlines can give hundreds; the files the run wrote keep every one)
 WARNINGS_LOGGED = 50
