@@ -173,8 +173,13 @@ def _own_reason(source: str, package: str) -> tuple[str, list[Path]]:
 
 @cache
 def _file_facts(path: Path) -> tuple[str, list[Path]]:
-    package = ".".join(path.relative_to(REPO).with_suffix("").parts[:-1])
-    return _own_reason(path.read_text(encoding="utf-8"), package)
+    return _own_reason(path.read_text(encoding="utf-8"), _package_of(path))
+
+
+def _package_of(path: Path) -> str:
+    """The package a repository file's relative imports start from (tests/support/x.py:
+    tests.support)."""
+    return ".".join(path.relative_to(REPO).with_suffix("").parts[:-1])
 
 
 def reason_in_source(source: str, package: str) -> str:
@@ -200,8 +205,7 @@ def reason_in_source(source: str, package: str) -> str:
 def module_reason(path: Path) -> str:
     """Why the test module at ``path`` reaches QGIS ("" when it does not)."""
     path = Path(path).resolve()
-    package = ".".join(path.relative_to(REPO).with_suffix("").parts[:-1])
-    return reason_in_source(path.read_text(encoding="utf-8"), package)
+    return reason_in_source(path.read_text(encoding="utf-8"), _package_of(path))
 
 
 @cache
