@@ -30,6 +30,14 @@ lanes=$(mktemp -d "${TMPDIR:-/tmp}/crime_mapper-lanes.XXXXXX")
 mkdir -p "$lanes/config322" "$lanes/config340"
 log340=$logs/qgis340.log
 
+# each lane's QGIS as it reports itself (pytest -q shows no header)
+qgis_version() {
+  "$@" "$PY" -c 'from qgis.core import Qgis; print(Qgis.version())' 2>/dev/null | tail -1 ||
+    echo "(its version could not be read)"
+}
+version322=$(qgis_version env)
+version340=$(qgis_version bash tools/qgis340.sh run --)
+
 lane340=
 stop_lane() {
   if [ -n "$lane340" ] && kill -0 "$lane340" 2>/dev/null; then
@@ -47,8 +55,8 @@ XDG_CONFIG_HOME=$lanes/config340 bash tools/qgis340.sh run -- \
 lane340=$!
 set +m
 
-echo "QGIS 3.40 LTR: the tests that reach QGIS, beside this run (log: $log340)"
-echo "QGIS 3.22: every test"
+echo "QGIS $version340: the tests that reach QGIS, beside this run (log: $log340)"
+echo "QGIS $version322: every test"
 status322=0
 XDG_CONFIG_HOME=$lanes/config322 "$PY" -m pytest -q --basetemp="$lanes/tmp322" "${args[@]}" ||
   status322=$?
@@ -59,9 +67,9 @@ lane340=
 # pytest's 5 is "no tests collected": arguments that pick no test reaching QGIS
 [ "$status340" != 5 ] || status340=0
 echo
-echo "==== QGIS 3.40 LTR: the tests that reach QGIS ($log340)"
+echo "==== QGIS $version340: the tests that reach QGIS ($log340)"
 cat "$log340"
 echo
-echo "QGIS 3.22, every test: $([ "$status322" = 0 ] && echo passed || echo "FAILED ($status322)")"
-echo "QGIS 3.40, tests that reach QGIS: $([ "$status340" = 0 ] && echo passed || echo "FAILED ($status340)")"
+echo "QGIS $version322, every test: $([ "$status322" = 0 ] && echo passed || echo "FAILED ($status322)")"
+echo "QGIS $version340, tests that reach QGIS: $([ "$status340" = 0 ] && echo passed || echo "FAILED ($status340)")"
 [ "$status322" = 0 ] && [ "$status340" = 0 ]
