@@ -42,6 +42,10 @@ lane340=
 stop_lane() {
   if [ -n "$lane340" ] && kill -0 "$lane340" 2>/dev/null; then
     kill -TERM -- "-$lane340" 2>/dev/null || kill -TERM "$lane340" 2>/dev/null || true
+    # stopped from outside (CI's time limit, ^C): what the 3.40 lane had done, or it is lost
+    echo
+    echo "==== QGIS $version340 lane stopped; the end of its log ($log340):"
+    tail -c 4000 "$log340" 2>/dev/null || true
   fi
   rm -rf "$lanes"
 }
