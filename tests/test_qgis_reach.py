@@ -81,6 +81,22 @@ def test_a_support_module_is_followed_to_the_end() -> None:
         assert module_reason(path), path
 
 
+@pytest.mark.parametrize(
+    ("source", "reason"),
+    [
+        # bench's runner loads QGIS layers for the cases run inside QGIS
+        ("import bench.run_bench\n", "bench/run_bench.py imports crime_mapper.qgis_bridge"),
+        # a tool imported by its bare name, tools/ put on the path by the test
+        ("import differential_load\n", "tools/differential_load.py starts another process"),
+        # a bare name that is no tool of ours
+        ("import json\nimport textwrap\n", ""),
+    ],
+)
+def test_the_repositorys_bench_and_tools_modules_are_followed(source: str, reason: str) -> None:
+    assert reason_in_source(source, "tests").startswith(reason)
+    assert bool(reason_in_source(source, "tests")) is bool(reason)
+
+
 def test_relative_imports_are_read_from_their_package() -> None:
     source = "from .summaries_release import anything\n"
     assert reason_in_source(source, "tests.support") == (

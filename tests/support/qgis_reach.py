@@ -149,12 +149,25 @@ def _is_qgis_import(name: str) -> bool:
     return any(name == q or name.startswith(q + ".") for q in QGIS_IMPORTS)
 
 
+#: Folders of the repository's own helper modules, followed like tests.support: a test may
+#: import ``bench.harness``, or a tool by its bare name once tools/ is on its path
+#: (``import differential_load``). The plugin itself is not followed: its core imports no
+#: QGIS and its children run the core only (tests/test_layout.py); its QGIS side is named in
+#: QGIS_IMPORTS.
+HELPER_FOLDERS = ("tests", "bench", "tools")
+
+
 def _support_file(name: str) -> Optional[Path]:
-    """The file of a ``tests.support`` module, if ``name`` is one."""
-    if not name.startswith("tests.support."):
+    """The file of one of the repository's helper modules (tests.support.x, bench.x, tools'
+    x), if ``name`` is one."""
+    parts = name.split(".")
+    if parts[0] in HELPER_FOLDERS:
+        path = REPO.joinpath(*parts[:-1], parts[-1] + ".py") if len(parts) > 1 else None
+    elif len(parts) == 1 and parts[0]:
+        path = REPO / "tools" / (parts[0] + ".py")
+    else:
         return None
-    path = REPO / (name.replace(".", "/") + ".py")
-    return path if path.is_file() else None
+    return path if path is not None and path.is_file() else None
 
 
 def _own_reason(source: str, package: str) -> tuple[str, list[Path]]:
