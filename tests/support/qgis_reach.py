@@ -24,11 +24,13 @@ import ast
 import inspect
 import re
 import textwrap
+from collections.abc import Iterable, Iterator
 from functools import cache
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Callable, Optional, TypeVar
 
 REPO = Path(__file__).resolve().parents[2]
+T = TypeVar("T")
 
 #: Imports that reach QGIS (a module named, or anything inside it).
 QGIS_IMPORTS = (
@@ -198,20 +200,28 @@ def _package_of(path: Path) -> str:
 def reason_in_source(source: str, package: str) -> str:
     """Why this source reaches QGIS ("" when it does not), itself or through any support
     module it imports, followed to the end (a cycle is read once)."""
-    why, pending = _own_reason(source, package)
+    why, imported = _own_reason(source, package)
     if why:
         return why
-    read: set[Path] = set()
-    while pending:
-        path = pending.pop()
-        if path in read:
-            continue
-        read.add(path)
-        why, more = _file_facts(path)
+    for path in _reached(imported, lambda path: _file_facts(path)[1]):
+        why = _file_facts(path)[0]
         if why:
             return f"{path.relative_to(REPO).as_posix()} {why}"
-        pending.extend(more)
     return ""
+
+
+def _reached(start: Iterable[T], next_of: Callable[[T], Iterable[T]]) -> Iterator[T]:
+    """Each node reached from ``start`` by following ``next_of``, once (a cycle is read once).
+    The one walk of the imports of support modules and of the fixtures a test asks for."""
+    pending = list(start)
+    seen: set[T] = set()
+    while pending:
+        node = pending.pop()
+        if node in seen:
+            continue
+        seen.add(node)
+        yield node
+        pending.extend(next_of(node))
 
 
 @cache
@@ -241,18 +251,15 @@ def _asked_fixtures(item) -> set[str]:
     Not ``item.fixturenames``: that holds every autouse fixture too, and pytest-qgis's
     autouse ``qgis_show_map`` asks for ``qgis_iface``, which would mark every test."""
     info = item._fixtureinfo
-    pending = list(info.argnames)
+    asked = list(info.argnames)
     for mark in item.iter_markers("usefixtures"):
-        pending.extend(mark.args)
-    asked: set[str] = set()
-    while pending:
-        name = pending.pop()
-        if name in asked:
-            continue
-        asked.add(name)
-        for definition in info.name2fixturedefs.get(name, ()):
-            pending.extend(definition.argnames)
-    return asked
+        asked.extend(mark.args)
+    return set(
+        _reached(
+            asked,
+            lambda name: [a for d in info.name2fixturedefs.get(name, ()) for a in d.argnames],
+        )
+    )
 
 
 def fixture_reason(item) -> str:
