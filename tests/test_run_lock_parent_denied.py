@@ -161,6 +161,16 @@ def _warned(text: str, folder: Path) -> None:
     assert "another run writing the same folder at the same time is not refused" in line
 
 
+def _one_bar_warning(qgis_iface, out: Path) -> str:
+    """The message bar's one warning that the run in ``out`` went ahead without its lock."""
+    from qgis.core import Qgis
+
+    warnings = qgis_iface.messageBar().get_messages(Qgis.MessageLevel.Warning)
+    said = [m for m in warnings if f"{out}: this run {UNLOCKED}" in m]
+    assert len(said) == 1, warnings
+    return said[0]
+
+
 def test_the_release_runs_in_a_folder_whose_parent_denies_and_says_so(shared):
     """``cli release`` into a month folder the analyst may write, in a releases folder the
     analyst may not: it was refused ("its run lock could not be written"); it now runs,
@@ -359,7 +369,6 @@ def test_the_docks_anonymise_runs_in_a_folder_whose_parent_denies_and_says_so(
     """The Release tab's anonymise into such a folder failed ("its run lock could not be
     written"); it now runs, and the message bar (and the log) and its summary say that it
     ran without the lock."""
-    from qgis.core import Qgis
 
     from crime_mapper.core.release.map_points_files import history_points, write_map_points_gpkg
     from crime_mapper.core.release.release_files import create_salt_file
@@ -386,22 +395,10 @@ def test_the_docks_anonymise_runs_in_a_folder_whose_parent_denies_and_says_so(
         wait_until(lambda: bool(outcomes), "the anonymise")
     assert outcomes == [True], panel.summary_view.toPlainText()
     assert (out / "2022-10-leicestershire-street.csv").is_file()
-    warnings = qgis_iface.messageBar().get_messages(Qgis.MessageLevel.Warning)
-    said = [m for m in warnings if f"{out}: this run {UNLOCKED}" in m]
-    assert len(said) == 1, warnings
+    _one_bar_warning(qgis_iface, out)
     assert panel.summary_view.toPlainText().startswith(f"Warning: {out}: this run {UNLOCKED}")
     assert [p.name for p in out.parent.iterdir()] == [MONTH]
     panel.shutdown()
-
-
-def _one_bar_warning(qgis_iface, out: Path) -> str:
-    """The message bar's one warning that the run in ``out`` went ahead without its lock."""
-    from qgis.core import Qgis
-
-    warnings = qgis_iface.messageBar().get_messages(Qgis.MessageLevel.Warning)
-    said = [m for m in warnings if f"{out}: this run {UNLOCKED}" in m]
-    assert len(said) == 1, warnings
-    return said[0]
 
 
 def test_the_docks_load_runs_in_a_folder_whose_parent_denies_and_says_so(
