@@ -1,8 +1,8 @@
 # crime_mapper: build, test and demo entry points.
 #
 #   make demo     set up (idempotent), then run the product's main job on bundled sample data
-#   make test     set up, lint, then at once: every test on QGIS 3.22 (Debian), and every test
-#                 that reaches QGIS on 3.40 LTR (tools/test_both.sh)
+#   make test     set up, lint, then at once on QGIS 3.22 (Debian) and 3.40 LTR: every test that
+#                 reaches QGIS on both, every other test on one of them (tools/test_both.sh)
 #   make test322  the whole suite on the system QGIS 3.22 only (quicker, while working)
 #   make test340  the whole suite on QGIS 3.40 LTR only (unpacked beside 3.22 by tools/qgis340.sh)
 #   make qgis340  download and unpack QGIS 3.40 from bookworm-backports (idempotent)
@@ -45,8 +45,9 @@ lint: setup
 # it; its variables are *prepended* by `tools/qgis340.sh run`, so 3.22 stays the default.
 QGIS340 := bash tools/qgis340.sh
 
-# The tests that reach no QGIS (tests/support/qgis_reach.py) run on 3.22 only: they test the
-# QGIS-free core, the same on both versions. The two lanes run at once (tools/test_both.sh).
+# The tests that reach no QGIS (tests/support/qgis_reach.py) run once, on 3.22 or on 3.40 by
+# their file (tests/support/lanes.py): they test the QGIS-free core, the same on both
+# versions. The two lanes run at once (tools/test_both.sh).
 test: lint qgis340
 	bash tools/test_both.sh
 

@@ -116,14 +116,18 @@ def pytest_report_header(config) -> str:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Mark each test that reaches QGIS ``qgis`` (tests/support/qgis_reach: its imports, the
-    processes it starts, its fixtures), so `make test` runs the rest on one QGIS version only.
+    processes it starts, its fixtures), so `make test` runs the rest on one QGIS version only;
+    and the rest that `make test` runs on its 3.40 lane ``lane340`` (tests/support/lanes.py).
     """
+    from tests.support.lanes import relative_path, runs_on_340
     from tests.support.qgis_reach import item_reason
 
     for item in items:
         why = item_reason(item)
         if why:
             item.add_marker(pytest.mark.qgis(why))
+        elif runs_on_340(relative_path(Path(str(item.path)))):
+            item.add_marker(pytest.mark.lane340)
 
 
 _EXIT_STATUS: list[int] = []
