@@ -58,11 +58,12 @@ trap 'exit 143' TERM INT
 # its own process group, so that stopping it stops its children (chromium, qgis_process) too
 set -m
 XDG_CONFIG_HOME=$lanes/config340 bash tools/qgis340.sh run -- \
-  "$PY" -m pytest -q -m "qgis or lane340" --basetemp="$lanes/tmp340" "${args[@]}" >"$log340" 2>&1 &
+  "$PY" -m pytest -q -m "qgis or lane340" --basetemp="$lanes/tmp340" "${args[@]}" \
+  >"$log340" 2>&1 &
 lane340=$!
 set +m
 
-shown340="the tests that reach QGIS, and the others of the files marked lane340"
+shown340="the tests that reach QGIS, and the others marked lane340"
 shown322="every test but those marked lane340"
 echo "QGIS $version340: $shown340, beside this run (log: $log340)"
 echo "QGIS $version322: $shown322"
