@@ -1,5 +1,6 @@
 """The two lanes of `make test` (tools/test_both.sh) on real test files: together they run
-every test, and only the tests that reach QGIS run on both.
+every test, and only the tests that reach QGIS run on both; and each lane keeps its QGIS
+settings apart from the other's.
 
 Each selection is pytest's own, collected in a child process with the markers the lanes
 pass: ``-m "not lane340"`` (the 3.22 lane) and ``-m "qgis or lane340"`` (the 3.40 lane).
@@ -8,8 +9,11 @@ pass: ``-m "not lane340"`` (the 3.22 lane) and ``-m "qgis or lane340"`` (the 3.4
 from __future__ import annotations
 
 import os
+import re
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -66,3 +70,38 @@ def test_each_files_qgis_free_tests_run_on_its_lane_only(
     assert of(ON_340, "340") == of(ON_340, "all") and not of(ON_340, "322")
     assert of(ON_322, "322") == of(ON_322, "all") and not of(ON_322, "340")
     assert of(ON_BOTH, "322") == of(ON_BOTH, "340") == of(ON_BOTH, "all")
+
+
+def test_this_process_keeps_its_qgis_settings_in_its_lanes_folder() -> None:
+    """pytest-qgis keeps the QGIS profile (settings, style and auth databases) in the
+    checkout's .qgis-settings, in a folder of its own per PYTEST_XDIST_WORKER: each lane of
+    tools/test_both.sh names itself so (shared, one lane's settings tests were seen by the
+    other's dock tests). Outside the lanes (make test322) the folder is the shared one."""
+    from qgis.core import QgsSettings
+
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    folder = REPO / ".qgis-settings"
+    folder = folder / worker if worker else folder
+    assert Path(QgsSettings().fileName()).resolve().is_relative_to((folder / "profiles").resolve())
+
+
+def test_a_lane_named_as_the_script_names_it_gets_its_own_settings() -> None:
+    """The test above, in a child process named as a lane: its settings are its own."""
+    probe = "lane_probe"
+    env = dict(os.environ, PYTEST_XDIST_WORKER=probe)
+    env.setdefault("QT_QPA_PLATFORM", "offscreen")
+    argv = [sys.executable, "-m", "pytest", "-q", __file__, "-k", "keeps_its_qgis_settings"]
+    try:
+        done = subprocess.run(argv, cwd=REPO, env=env, capture_output=True, text=True,
+                              timeout=600)  # fmt: skip
+        assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+        assert "1 passed" in done.stdout
+        assert (REPO / ".qgis-settings" / probe / "profiles").is_dir()
+    finally:
+        shutil.rmtree(REPO / ".qgis-settings" / probe, ignore_errors=True)
+
+
+def test_the_two_lanes_name_themselves_apart() -> None:
+    script = (REPO / "tools" / "test_both.sh").read_text(encoding="utf-8")
+    names = re.findall(r"^\s*PYTEST_XDIST_WORKER=(\w+) ", script, re.M)
+    assert sorted(names) == ["lane322", "lane340"]

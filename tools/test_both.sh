@@ -12,10 +12,16 @@
 # a 2-core machine, and the whole suite run twice in turn went over it. Each lane spends most
 # of its time on one core, so the two share the machine.
 #
-# Each lane has its own Qt settings folder (XDG_CONFIG_HOME: QGIS's settings), so one lane's
-# settings tests never read what the other wrote, and its own pytest temporary folder. The
-# 3.22 lane prints as it runs; the 3.40 lane's output goes to build/test-logs/qgis340.log and
-# is printed when both have ended. Either lane failing fails the run.
+# Each lane has its own QGIS settings and profile folder, so that one lane's settings tests
+# never read what the other wrote: pytest-qgis keeps them in the checkout's .qgis-settings,
+# one folder for both lanes, unless it runs as a pytest-xdist worker, which gets a folder of
+# its own named by PYTEST_XDIST_WORKER (.qgis-settings/lane322, .qgis-settings/lane340).
+# Shared, a dock test in one lane saw the summaries history another test of the other lane
+# had just set: QSettings re-reads a file another process writes (the 16:16 rehearsal of
+# 2026-12-07, five failures). Each lane also has its own XDG_CONFIG_HOME (Qt's other
+# settings) and pytest temporary folder. The 3.22 lane prints as it runs; the 3.40 lane's
+# output goes to build/test-logs/qgis340.log and is printed when both have ended. Either
+# lane failing fails the run.
 #
 # Usage: tools/test_both.sh [PYTEST ARGS...]   (both lanes; no arguments: the folder tests)
 set -euo pipefail
@@ -57,7 +63,7 @@ trap 'exit 143' TERM INT
 
 # its own process group, so that stopping it stops its children (chromium, qgis_process) too
 set -m
-XDG_CONFIG_HOME=$lanes/config340 bash tools/qgis340.sh run -- \
+PYTEST_XDIST_WORKER=lane340 XDG_CONFIG_HOME=$lanes/config340 bash tools/qgis340.sh run -- \
   "$PY" -m pytest -q -m "qgis or lane340" --basetemp="$lanes/tmp340" "${args[@]}" \
   >"$log340" 2>&1 &
 lane340=$!
@@ -68,7 +74,8 @@ shown322="every test but those marked lane340"
 echo "QGIS $version340: $shown340, beside this run (log: $log340)"
 echo "QGIS $version322: $shown322"
 status322=0
-XDG_CONFIG_HOME=$lanes/config322 "$PY" -m pytest -q -m "not lane340" --basetemp="$lanes/tmp322" \
+PYTEST_XDIST_WORKER=lane322 XDG_CONFIG_HOME=$lanes/config322 \
+  "$PY" -m pytest -q -m "not lane340" --basetemp="$lanes/tmp322" \
   "${args[@]}" || status322=$?
 
 status340=0
