@@ -86,8 +86,9 @@ def test_this_process_keeps_its_qgis_settings_in_its_lanes_folder() -> None:
 
 
 def test_a_lane_named_as_the_script_names_it_gets_its_own_settings() -> None:
-    """The test above, in a child process named as a lane: its settings are its own."""
-    probe = "lane_probe"
+    """The test above, in a child process named as a lane: its settings are its own. (The
+    name is this process's own: both lanes run this test, perhaps at the same moment.)"""
+    probe = f"lane_probe_{os.getpid()}"
     env = dict(os.environ, PYTEST_XDIST_WORKER=probe)
     env.setdefault("QT_QPA_PLATFORM", "offscreen")
     argv = [sys.executable, "-m", "pytest", "-q", __file__, "-k", "keeps_its_qgis_settings"]
