@@ -619,7 +619,7 @@ def _cmd_anonymise(args: argparse.Namespace) -> int:
             qa_report=args.qa_report,
             other_crimes=args.other_crimes,
             write_gpkg=not args.no_gpkg,
-            fork_gpkg=True,  # (a process of its own: core.release.gpkg_beside)
+            fork_gpkg=True,  # (a process of its own: core.release.gpkg_beside, csv_beside)
         )
     for label, value in (
         ("Rows in", outputs.rows_in),

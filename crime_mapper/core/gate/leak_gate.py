@@ -51,7 +51,7 @@ from ..common.cpu_share import CpuMark
 from ..common.gc_pause import gc_paused
 from ..common.text_file import shown_line
 from ..io.gpkg_write import WrittenGpkg
-from ..release.public_schema import WrittenCsv
+from ..release.public_schema import CsvBeingWritten, WrittenCsv
 from .checks import CHECKS, begin_segment_index
 from .checks_beside import run_checks
 from .context import (
@@ -65,7 +65,7 @@ from .context import (
 from .csv_beside import CsvBeside
 from .file_beside import BEHIND_NICENESS
 from .gpkg_beside import GpkgBeside
-from .output_reader import read_output
+from .output_reader import proves_written, read_output
 from .scan import SegmentIndex
 from .views_beside import DEFERRED, ViewsBeside
 
@@ -83,7 +83,9 @@ __all__ = [
     "read_ahead",
 ]
 
-OutputLike = Union[pd.DataFrame, str, Path, WrittenCsv, WrittenGpkg, GpkgBeside, CsvBeside]
+OutputLike = Union[
+    pd.DataFrame, str, Path, WrittenCsv, WrittenGpkg, GpkgBeside, CsvBeside, CsvBeingWritten
+]
 
 
 class LeakError(RuntimeError):
@@ -246,7 +248,35 @@ def _read_and_check(
     wanted: Sequence[str],
 ) -> GateReport:
     """The output read and the ``wanted`` checks run on it (the collector paused; ``early``:
-    every check is wanted, so the views are computed while the output is read)."""
+    every check is wanted, so the views are computed while the output is read); a CSV
+    being written by a child: its cells checked, then the file proved to be their bytes."""
+    if not isinstance(output, CsvBeingWritten):
+        return _read_then_check(output, prepared, team_texts, read_beside, early, wanted)
+    report = _read_then_check(output, prepared, team_texts, read_beside, early, wanted)
+    try:
+        written = output.finish()  # (waits for the child's write)
+    except Exception as exc:  # noqa: BLE001 - fail closed
+        failure = f"the output could not be written: {type(exc).__name__}: {exc}"
+        return GateReport(
+            False, [GateCheck(n, False, failure, []) for n in wanted], output=str(output.path)
+        )
+    if report.passed and proves_written(output, written):
+        return report
+    # (a failing verdict: the file's own, each finding's place found in it; or the file is
+    # not those bytes: a NUL found as it was written, or it changed since) the file itself
+    # read and checked, as any other
+    return _read_then_check(written.path, prepared, team_texts, read_beside, early, wanted)
+
+
+def _read_then_check(
+    output: OutputLike,
+    prepared: PreparedGate,
+    team_texts: Iterable[str],
+    read_beside: bool,
+    early: bool,
+    wanted: Sequence[str],
+) -> GateReport:
+    """:func:`_read_and_check` of an output read as it is."""
     begun: list[SegmentIndex] = []  # (texts split while a folder's pages' child reads)
     try:
         name, artifacts = _read_while_preparing(

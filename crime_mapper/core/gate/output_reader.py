@@ -33,7 +33,12 @@ from ..common.staging import file_sha256
 from ..common.text_file import FORMAT_CHARACTERS, NOT_FOUND, page_text
 from ..io.gpkg_read import GpkgContents, GpkgTable, read_geopackage, read_only_uri
 from ..io.gpkg_write import WrittenGpkg, feature_count_triggers, rtree_triggers
-from ..release.public_schema import WrittenCsv, remember_table, remembering
+from ..release.public_schema import (
+    CsvBeingWritten,
+    WrittenCsv,
+    remember_table,
+    remembering,
+)
 from ..release.release_files import remember_digest
 from .scan import has_4_decimals, uk_lon_lat
 
@@ -183,7 +188,7 @@ def normalise(text: str) -> str:
 
 
 def read_output(
-    output: Union[pd.DataFrame, str, Path, WrittenCsv, WrittenGpkg],
+    output: Union[pd.DataFrame, str, Path, WrittenCsv, WrittenGpkg, CsvBeingWritten],
 ) -> tuple[str, list[Artifact]]:
     """(display name, artifacts) of a public output: a DataFrame, a file or a folder (a
     public CSV or GeoPackage as its writer returned it is read by :func:`read_written_csv`
@@ -194,6 +199,8 @@ def read_output(
         return "the public DataFrame", [art]
     if isinstance(output, WrittenCsv):
         return str(output.path), [read_written_csv(output)]
+    if isinstance(output, CsvBeingWritten):
+        return str(output.path), [read_cells_being_written(output)]
     if isinstance(output, WrittenGpkg):
         return str(output.path), [read_written_gpkg(output)]
     path = Path(output)
@@ -233,10 +240,7 @@ def read_written_csv(written: WrittenCsv) -> Artifact:
         return read_file(path, name=name, in_folder=False)
 
     def read() -> tuple[pd.DataFrame, Artifact]:
-        frame = _written_frame(written)
-        art = Artifact(name=name, kind="csv")
-        _read_frame(art, frame, "CSV", strict=True)
-        return frame, art
+        return _cells_read(name, written.header, written.columns)
 
     try:
         proved = _read_as_written(path, written.size, written.sha256, read)
@@ -249,6 +253,54 @@ def read_written_csv(written: WrittenCsv) -> Artifact:
     remember_table(path, identity, frame, False)  # (a monthly release's summaries take it)
     remember_digest(identity, written.sha256.hex())  # (read now: the manifest takes it)
     return art
+
+
+def _cells_read(
+    name: str, header: tuple[str, ...], columns: tuple[np.ndarray, ...]
+) -> tuple[pd.DataFrame, Artifact]:
+    """(the frame, its Artifact) of a plain written CSV's cells: pandas' read of its bytes."""
+    frame = pd.DataFrame(dict(zip(header, columns)), copy=False)
+    art = Artifact(name=name, kind="csv")
+    _read_frame(art, frame, "CSV", strict=True)
+    return frame, art
+
+
+def read_cells_being_written(output: CsvBeingWritten) -> Artifact:
+    """The Artifact of the public CSV a child is writing (core.release.csv_beside), read
+    from the cells it writes, exactly as :func:`read_written_csv` reads them once the file
+    is proved to hold their bytes. The gate must then prove it (:func:`proves_written`) or
+    read the file; a table that is not plain is never written this way."""
+    prepared = output.prepared
+    if not prepared.plain or not prepared.parsed:
+        raise ValueError("only a plain CSV's cells can be checked before it is written")
+    art = _cells_read(output.path.name, prepared.header, prepared.parsed)[1]
+    art.path = output.path
+    return art
+
+
+def proves_written(output: CsvBeingWritten, written: WrittenCsv) -> bool:
+    """Whether the file ``written`` names holds exactly the bytes written from the cells the
+    gate checked as ``output`` (read_cells_being_written): the writer made it from those
+    very cells, it is plain as written, and its size and SHA-256 taken now are the
+    writer's, the file the same before and after (as :func:`read_written_csv` proves a
+    file). Remembers the table and digest as that read does. False: read the file."""
+    path = written.path
+    if (
+        path != output.path
+        or written.columns is not output.prepared.parsed
+        or not hashes_afresh(written)
+    ):
+        return False
+    try:
+        proved = _read_as_written(path, written.size, written.sha256, lambda: None)
+    except Exception:  # noqa: BLE001 - the file's own read decides (and reports) it
+        return False
+    if proved is None:
+        return False
+    identity = proved[0]
+    remember_table(path, identity, _written_frame(written), False)
+    remember_digest(identity, written.sha256.hex())
+    return True
 
 
 def read_written_gpkg(written: WrittenGpkg) -> Artifact:

@@ -59,7 +59,7 @@ from ..common.text_file import (
 )
 from ..io import gpkg_write
 from ..load.validation_report import swallowed_records
-from . import gpkg_beside
+from . import csv_beside, gpkg_beside
 from .crimes_input import CrimesInput, load_profile, open_crimes_source, raw_locations
 from .map_points import MapPoints, MapPointsError
 from .map_points_files import MapPointsSpec, read_map_points_file
@@ -587,7 +587,8 @@ def run_anonymise(
     ones; otherwise one is made here). ``fork_gpkg``: this is a process of its own (the
     command line's release, the dock's release process; never a QGIS session), so the public
     GeoPackage may be written and gated in a forked child beside the CSV's write and gate
-    (core.release.gpkg_beside: the same files and reports);
+    (core.release.gpkg_beside: the same files and reports), and with no GeoPackage the CSV
+    written by a child while its cells are gated here (core.release.csv_beside: the same);
     ``before_fork()`` then first ends the caller's own work on other threads (a child is
     forked only when no other Python thread runs; the monthly release settles its load,
     whose crimes GeoPackage is written on a thread beside this step), its error raised.
@@ -740,11 +741,26 @@ def run_anonymise(
                 if gpkg_child is not None:  # (the caller's failure stops it before the stage goes)
                     waits.callback(gpkg_child.stop)
             tmp_csv = stage.path_for(csv_path)
-            written = public_schema.write_public_csv(public, tmp_csv)
             # the gate checks the file's cells as written when it still holds those very bytes
             # (core.gate.output_reader.read_written_csv), else it reads the file
             csv_output: Any = tmp_csv
-            if isinstance(written, public_schema.WrittenCsv) and written.path == tmp_csv:
+            csv_child: Optional[csv_beside.Beside] = None
+            if fork_gpkg and tmp_gpkg is None:
+                # (no GeoPackage beside: the CSV written by a child while the gate checks its
+                # cells here, core.release.csv_beside; the caller's threads and the warm-up
+                # ended first, as above)
+                if before_fork is not None:
+                    before_fork()
+                    clock.lap("before_fork")
+                if not isinstance(gate, ReleaseGate) or not gate.serves(source.crimes, point_set):
+                    gate = ReleaseGate(source.crimes, point_set)
+                csv_child, written = csv_beside.write(public, tmp_csv)
+            else:
+                written = public_schema.write_public_csv(public, tmp_csv)
+            if csv_child is not None:
+                waits.callback(csv_child.stop)  # (the caller's failure stops it first)
+                csv_output = csv_child.being_written(CancelOnly(feedback))
+            elif isinstance(written, public_schema.WrittenCsv) and written.path == tmp_csv:
                 csv_output = written
             del written
             clock.lap("write_csv")
@@ -772,7 +788,10 @@ def run_anonymise(
                 [
                     path
                     for path, checked in ((tmp_csv, csv_output), (tmp_gpkg, gpkg_output))
-                    if path is not None and checked is not None and not hashes_afresh(checked)
+                    if path is not None
+                    and checked is not None
+                    and not hashes_afresh(checked)
+                    and not isinstance(checked, public_schema.CsvBeingWritten)  # (the gate's)
                 ]
             )
             waits.callback(hashing)  # no thread reads a staged file once the stage ends
@@ -787,6 +806,8 @@ def run_anonymise(
                 ),
             }
             del csv_output  # (its cells: the public table's strings, no longer needed)
+            if csv_child is not None:
+                csv_child.result()  # (its write's own error, a full disk, raised as the write's)
             style: Any = None
             if gpkg_child is not None and gpkg_path is not None:
                 if tmp_qml is not None and qml is not None:

@@ -206,6 +206,42 @@ class WrittenCsv:
         return str(self.path)
 
 
+@dataclass(frozen=True, eq=False)
+class PreparedCsv:
+    """The public table's cells ready to be written (:func:`prepare_public_csv`): each
+    column's cells as written and, when ``plain``, as a CSV reader gives them back.
+
+    Why apart from the write: a release that is a process of its own writes the file in a
+    forked child (core.release.csv_beside) while its leak gate checks these very cells,
+    proving afterwards that the file holds the bytes written from them."""
+
+    header: tuple[str, ...]
+    header_cells: tuple[str, ...]  # (as written)
+    columns: tuple[list, ...] = field(repr=False)  # each column's cells as written
+    parsed: tuple[np.ndarray, ...] = field(repr=False)  # as read back; () unless plain
+    plain: bool  # (before the write, which may still find a NUL)
+    rows: int
+
+
+@dataclass(frozen=True, eq=False)
+class CsvBeingWritten:
+    """A public CSV that a forked child is writing at ``path`` from ``prepared``'s cells
+    (core.release.csv_beside), as the leak gate takes it: the gate checks those cells
+    meanwhile, then calls ``finish()`` (which waits for the child and gives the
+    :class:`WrittenCsv`, or raises the write's error) and proves that the file holds
+    exactly the bytes written, else reads the file as any other."""
+
+    path: Path
+    prepared: PreparedCsv = field(repr=False)
+    finish: Callable[[], WrittenCsv] = field(repr=False)
+
+    def __fspath__(self) -> str:
+        return os.fspath(self.path)
+
+    def __str__(self) -> str:
+        return str(self.path)
+
+
 def write_public_csv(public: pd.DataFrame, path: PathLike) -> WrittenCsv:
     """Write the public table as a police.uk street CSV; what was written is returned for
     the release's leak gate (:class:`WrittenCsv`; callers may ignore it).
@@ -217,6 +253,12 @@ def write_public_csv(public: pd.DataFrame, path: PathLike) -> WrittenCsv:
     built by joining whole columns (a national month in a fraction of a second, several
     times faster than writerows); cells that need quoting are formatted by csv itself.
     """
+    return write_prepared_csv(prepare_public_csv(public), path)
+
+
+def prepare_public_csv(public: pd.DataFrame) -> PreparedCsv:
+    """The cells :func:`write_public_csv` writes (refusing a table that is not the public
+    schema, or a cell that is not text), before anything is written."""
     if tuple(public.columns) != PUBLIC_COLUMNS:
         raise ValueError(
             f"public table columns must be exactly {list(PUBLIC_COLUMNS)}, "
@@ -241,6 +283,21 @@ def write_public_csv(public: pd.DataFrame, path: PathLike) -> WrittenCsv:
             same = as_read is values and series.dtype == object
             parsed.append(series.to_numpy(dtype=object, copy=True) if same else _objects(as_read))
     header, _, header_plain = _csv_cells(list(PUBLIC_COLUMNS), guard=False)
+    plain = plain and header_plain
+    return PreparedCsv(
+        tuple(PUBLIC_COLUMNS),
+        tuple(header),
+        tuple(columns),
+        tuple(parsed) if plain else (),
+        plain,
+        len(public),
+    )
+
+
+def write_prepared_csv(prepared: PreparedCsv, path: PathLike) -> WrittenCsv:
+    """Write :func:`prepare_public_csv`'s cells as the public CSV at ``path`` (see
+    :func:`write_public_csv`)."""
+    columns = prepared.columns
     digest = hashlib.sha256()
     size = 0
     nul = False
@@ -269,8 +326,8 @@ def write_public_csv(public: pd.DataFrame, path: PathLike) -> WrittenCsv:
                 pending = beside(lambda: put(data), "public csv write")
 
             try:
-                write(",".join(header) + LINE_TERMINATOR)
-                n = len(public)
+                write(",".join(prepared.header_cells) + LINE_TERMINATOR)
+                n = prepared.rows
                 for start in range(0, n, _WRITE_CHUNK_ROWS):
                     rows = zip(*(c[start : start + _WRITE_CHUNK_ROWS] for c in columns))
                     write(LINE_TERMINATOR.join(map(",".join, rows)) + LINE_TERMINATOR)
@@ -279,9 +336,14 @@ def write_public_csv(public: pd.DataFrame, path: PathLike) -> WrittenCsv:
                 pending = None
                 if wait is not None:  # (before the file is closed, whatever happened)
                     _ended(wait, failed=sys.exc_info()[0] is not None)
-    plain = plain and header_plain and not nul
+    plain = prepared.plain and not nul
     return WrittenCsv(
-        Path(path), digest.digest(), size, tuple(header), tuple(parsed) if plain else (), plain
+        Path(path),
+        digest.digest(),
+        size,
+        prepared.header,
+        prepared.parsed if plain else (),
+        plain,
     )
 
 
