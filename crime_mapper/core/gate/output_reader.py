@@ -269,13 +269,13 @@ def read_cells_being_written(output: CsvBeingWritten) -> Artifact:
     """The Artifact of the public CSV a child is writing (core.release.csv_beside), read
     from the cells it writes, exactly as :func:`read_written_csv` reads them once the file
     is proved to hold their bytes. The gate must then prove it (:func:`proves_written`) or
-    read the file; a table that is not plain is never written this way."""
+    read the file; a table that is not plain is never written this way. Its ``path`` is
+    left unset, so no finding is looked for in a file still being written: the gate takes
+    a failing verdict from the file itself, each finding's place found there."""
     prepared = output.prepared
     if not prepared.plain or not prepared.parsed:
         raise ValueError("only a plain CSV's cells can be checked before it is written")
-    art = _cells_read(output.path.name, prepared.header, prepared.parsed)[1]
-    art.path = output.path
-    return art
+    return _cells_read(output.path.name, prepared.header, prepared.parsed)[1]
 
 
 def proves_written(output: CsvBeingWritten, written: WrittenCsv) -> bool:
