@@ -257,15 +257,19 @@ def _read_and_check(
         written = output.finish()  # (waits for the child's write)
     except Exception as exc:  # noqa: BLE001 - fail closed
         failure = f"the output could not be written: {type(exc).__name__}: {exc}"
-        return GateReport(
-            False, [GateCheck(n, False, failure, []) for n in wanted], output=str(output.path)
-        )
+        return _all_failed(wanted, failure, str(output.path))
     if report.passed and proves_written(output, written):
         return report
     # (a failing verdict: the file's own, each finding's place found in it; or the file is
     # not those bytes: a NUL found as it was written, or it changed since) the file itself
     # read and checked, as any other
     return _read_then_check(written.path, prepared, team_texts, read_beside, early, wanted)
+
+
+def _all_failed(wanted: Sequence[str], failure: str, output: str) -> GateReport:
+    """Every check of ``wanted`` failed with ``failure``: an output that could not be read
+    or written is never passed."""
+    return GateReport(False, [GateCheck(n, False, failure, []) for n in wanted], output=output)
 
 
 def _read_then_check(
@@ -284,10 +288,8 @@ def _read_then_check(
         )
     except Exception as exc:  # noqa: BLE001 - fail closed
         failure = f"the output could not be read: {type(exc).__name__}: {exc}"
-        return GateReport(
-            False,
-            [GateCheck(n, False, failure, []) for n in wanted],
-            output=str(output) if not isinstance(output, pd.DataFrame) else "",
+        return _all_failed(
+            wanted, failure, str(output) if not isinstance(output, pd.DataFrame) else ""
         )
     beside = _BESIDE.pop(prepared, None) if _BESIDE else None
     if beside is not None:  # (read_ahead's child: its views put in before any check)
