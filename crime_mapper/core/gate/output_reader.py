@@ -240,7 +240,8 @@ def read_written_csv(written: WrittenCsv) -> Artifact:
         return read_file(path, name=name, in_folder=False)
 
     def read() -> tuple[pd.DataFrame, Artifact]:
-        return _cells_read(name, written.header, written.columns)
+        frame = _written_frame(written)
+        return frame, _csv_frame_read(name, frame)
 
     try:
         proved = _read_as_written(path, written.size, written.sha256, read)
@@ -255,14 +256,11 @@ def read_written_csv(written: WrittenCsv) -> Artifact:
     return art
 
 
-def _cells_read(
-    name: str, header: tuple[str, ...], columns: tuple[np.ndarray, ...]
-) -> tuple[pd.DataFrame, Artifact]:
-    """(the frame, its Artifact) of a plain written CSV's cells: pandas' read of its bytes."""
-    frame = pd.DataFrame(dict(zip(header, columns)), copy=False)
+def _csv_frame_read(name: str, frame: pd.DataFrame) -> Artifact:
+    """The Artifact of a CSV whose parse is ``frame``."""
     art = Artifact(name=name, kind="csv")
     _read_frame(art, frame, "CSV", strict=True)
-    return frame, art
+    return art
 
 
 def read_cells_being_written(output: CsvBeingWritten) -> Artifact:
@@ -275,7 +273,7 @@ def read_cells_being_written(output: CsvBeingWritten) -> Artifact:
     prepared = output.prepared
     if not prepared.plain or not prepared.parsed:
         raise ValueError("only a plain CSV's cells can be checked before it is written")
-    return _cells_read(output.path.name, prepared.header, prepared.parsed)[1]
+    return _csv_frame_read(output.path.name, _cells_frame(prepared.header, prepared.parsed))
 
 
 def proves_written(output: CsvBeingWritten, written: WrittenCsv) -> bool:
@@ -383,7 +381,11 @@ def _sha256(path: Path) -> bytes:
 def _written_frame(written: WrittenCsv) -> pd.DataFrame:
     """The table pandas' read of a plain written CSV gives (``read_public_csv``'s call):
     object columns of the very cells, named by the header, a RangeIndex."""
-    return pd.DataFrame(dict(zip(written.header, written.columns)), copy=False)
+    return _cells_frame(written.header, written.columns)
+
+
+def _cells_frame(header: tuple[str, ...], columns: tuple[np.ndarray, ...]) -> pd.DataFrame:
+    return pd.DataFrame(dict(zip(header, columns)), copy=False)
 
 
 def read_file(
