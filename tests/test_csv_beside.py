@@ -25,7 +25,7 @@ from crime_mapper.core.release.public_schema import (
     prepare_public_csv,
     write_prepared_csv,
 )
-from tests.support.forking import files_in, may_fork, no_children
+from tests.support.forking import children_started, files_in, may_fork, no_children
 from tests.support.leak_world import refs
 from tests.support.written_outputs import planted_releases, public_table
 
@@ -37,17 +37,7 @@ def csv_forks(monkeypatch) -> list[int]:
     """The public CSV's children forked by the run (their process ids); a child may be
     forked whatever threads earlier tests left (the guard has a test of its own)."""
     may_fork(monkeypatch)
-    made: list[int] = []
-    real = csv_beside.start
-
-    def start(*args, **kwargs):
-        started = real(*args, **kwargs)
-        if started is not None:
-            made.append(started._call.pid)
-        return started
-
-    monkeypatch.setattr(csv_beside, "start", start)
-    return made
+    return children_started(monkeypatch, csv_beside)
 
 
 def _release(release_inputs: dict, out: Path, beside: bool, **kwargs) -> dict[str, bytes]:

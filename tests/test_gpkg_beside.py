@@ -23,7 +23,7 @@ from crime_mapper.core.common import forked
 from crime_mapper.core.common.feedback import Cancelled, Feedback
 from crime_mapper.core.common.forked import ForkedCall
 from crime_mapper.core.release import gpkg_beside, release_files
-from tests.support.forking import files_in, may_fork, no_children
+from tests.support.forking import children_started, files_in, may_fork, no_children
 from tests.support.monthly_config import MONTH, publish_config, step_runners
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="POSIX fork only")
@@ -32,17 +32,7 @@ pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="POSIX fork only
 @pytest.fixture
 def gpkg_forks(monkeypatch) -> list[int]:
     """The public GeoPackage's children forked by the run (their process ids)."""
-    made: list[int] = []
-    real = gpkg_beside.start
-
-    def start(*args, **kwargs):
-        started = real(*args, **kwargs)
-        if started is not None:
-            made.append(started._call.pid)
-        return started
-
-    monkeypatch.setattr(gpkg_beside, "start", start)
-    return made
+    return children_started(monkeypatch, gpkg_beside)
 
 
 def _quick(tmp_path: Path):

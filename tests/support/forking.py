@@ -53,6 +53,22 @@ def may_fork(monkeypatch: Any) -> None:
     monkeypatch.setattr(forked, "alone", lambda: True)
 
 
+def children_started(monkeypatch: Any, module: Any) -> list[int]:
+    """The process ids of the children ``module.start`` forks from now on (a module whose
+    ``start`` returns None or an object holding its ForkedCall as ``_call``)."""
+    made: list[int] = []
+    real = module.start
+
+    def start(*args: Any, **kwargs: Any) -> Any:
+        started = real(*args, **kwargs)
+        if started is not None:
+            made.append(started._call.pid)
+        return started
+
+    monkeypatch.setattr(module, "start", start)
+    return made
+
+
 def files_in(folder: Path, skip: Collection[str] = ()) -> dict[str, bytes]:
     """Every file below ``folder`` (its path from there, with /) and its bytes; file names
     in ``skip`` left out."""

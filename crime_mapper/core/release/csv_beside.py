@@ -32,7 +32,7 @@ file itself.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional, Union
+from typing import Any, Optional, Union
 
 import pandas as pd
 
@@ -45,21 +45,21 @@ from .public_schema import (
     write_prepared_csv,
 )
 
-#: what the child sends back: the SHA-256 and size of the bytes written, and whether the
-#: file is ``plain`` as written (no NUL found while writing)
+#: what the child sends back: the SHA-256 and size of the bytes written, and whether a
+#: NUL was written
 Written = tuple[bytes, int, bool]
 
 
 def write_here(prepared: PreparedCsv, path: Path) -> Written:
     """The child's work: the file written, and what the caller needs to know of it."""
     written = write_prepared_csv(prepared, path)
-    return written.sha256, written.size, written.plain
+    return written.sha256, written.size, prepared.plain and not written.plain
 
 
 class Beside:
     """The CSV's write in a forked child (see the module docstring)."""
 
-    def __init__(self, call: object, prepared: PreparedCsv, path: Path) -> None:
+    def __init__(self, call: Any, prepared: PreparedCsv, path: Path) -> None:
         self._call = call  # core.common.forked.ForkedCall
         self._prepared = prepared
         self._path = path
@@ -77,23 +77,14 @@ class Beside:
         error raised here, every time it is asked)."""
         if self._outcome is None:
             try:
-                sent = self._call.result(self._feedback)  # type: ignore[attr-defined]
+                sent = self._call.result(self._feedback)
                 if not _well_formed(sent):  # (fail closed on anything else)
                     raise RuntimeError(
                         "the public CSV's child process sent back no account of what it "
                         "wrote; nothing was moved into place"
                     )
-                sha256, size, plain = sent
-                prepared = self._prepared
-                plain = plain and prepared.plain
-                self._outcome = WrittenCsv(
-                    self._path,
-                    sha256,
-                    size,
-                    prepared.header,
-                    prepared.parsed if plain else (),
-                    plain,
-                )
+                sha256, size, nul = sent
+                self._outcome = self._prepared.written(self._path, sha256, size, nul)
             except BaseException as exc:  # noqa: BLE001 - kept, raised at every asking
                 self._outcome = exc
         if isinstance(self._outcome, BaseException):
@@ -102,7 +93,7 @@ class Beside:
 
     def stop(self) -> None:
         """Stop the child (if still running) and wait for it to leave."""
-        self._call.stop()  # type: ignore[attr-defined]
+        self._call.stop()
 
 
 def _well_formed(sent: object) -> bool:

@@ -222,6 +222,15 @@ class PreparedCsv:
     plain: bool  # (before the write, which may still find a NUL)
     rows: int
 
+    def written(self, path: PathLike, sha256: bytes, size: int, nul: bool) -> WrittenCsv:
+        """What the gate takes of the file written from these cells at ``path`` (the SHA-256
+        and size of its bytes; ``nul``: a NUL was written, so pandas would not give the
+        cells back): the cells only while they are plain."""
+        plain = self.plain and not nul
+        return WrittenCsv(
+            Path(path), sha256, size, self.header, self.parsed if plain else (), plain
+        )
+
 
 @dataclass(frozen=True, eq=False)
 class CsvBeingWritten:
@@ -336,15 +345,7 @@ def write_prepared_csv(prepared: PreparedCsv, path: PathLike) -> WrittenCsv:
                 pending = None
                 if wait is not None:  # (before the file is closed, whatever happened)
                     _ended(wait, failed=sys.exc_info()[0] is not None)
-    plain = prepared.plain and not nul
-    return WrittenCsv(
-        Path(path),
-        digest.digest(),
-        size,
-        prepared.header,
-        prepared.parsed if plain else (),
-        plain,
-    )
+    return prepared.written(path, digest.digest(), size, nul)
 
 
 def _ended(wait: Callable[[], None], failed: bool) -> None:
