@@ -1585,6 +1585,50 @@ def _blank_texts(values: np.ndarray) -> np.ndarray:
     return empty | np.fromiter(map(str.isspace, texts), dtype=bool, count=n)
 
 
+def _typed_coordinates(public: pd.DataFrame) -> Optional[tuple[np.ndarray, np.ndarray]]:
+    """(longitudes, latitudes) when the table's coordinate columns are numbers already (a
+    reader parsed them whole: webmap_inputs' typed read, where a blank cell is NaN and any
+    other text that is not a number made it read them as text instead); else None."""
+    lon, lat = public["Longitude"], public["Latitude"]
+    if lon.dtype != np.float64 or lat.dtype != np.float64:
+        return None
+    return lon.to_numpy(), lat.to_numpy()
+
+
+def _assign_typed(
+    coords: tuple[np.ndarray, np.ndarray],
+    hoods: Neighbourhoods,
+    index: np.ndarray,
+    by_lookup: np.ndarray,
+) -> Assignment:
+    """assign_crimes' point-in-polygon step on coordinates read as numbers: a NaN is a blank
+    cell (no location), and each distinct (longitude, latitude) pair is tested once. The
+    same numbers as the text's (the reader's converter is the one pd.to_numeric uses), so
+    the same neighbourhood per row as assigning by the texts, without a Python string per
+    cell (some 0.3 s of a national month's web map)."""
+    lon, lat = coords
+    no_location = np.isnan(lon) | np.isnan(lat)
+    need = ~by_lookup & ~no_location
+    by_polygon = np.zeros(len(lon), bool)
+    if need.any() and hoods.has_outlines:
+        rows = np.flatnonzero(need)
+        lon_codes, lon_values = pd.factorize(lon[rows], sort=False)
+        lat_codes, lat_values = pd.factorize(lat[rows], sort=False)
+        pair = lon_codes.astype(np.int64) * np.int64(len(lat_values)) + lat_codes
+        _distinct, first, inverse = np.unique(pair, return_index=True, return_inverse=True)
+        got = points_in_neighbourhoods(lon[rows[first]], lat[rows[first]], hoods)[inverse]
+        index[rows] = got
+        by_polygon[rows] = got >= 0
+    index[no_location & ~by_lookup] = NO_LOCATION
+    return Assignment(
+        index=index,
+        by_lookup=int(by_lookup.sum()),
+        by_polygon=int(by_polygon.sum()),
+        outside=int((index == OUTSIDE).sum()),
+        no_location=int((index == NO_LOCATION).sum()),
+    )
+
+
 def _parse_coordinates(values: Any) -> np.ndarray:
     return pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").to_numpy(np.float64)
 
@@ -1604,7 +1648,9 @@ def assign_crimes(
     gave them, when a reader made that already (a national month's two columns: 0.15 s);
     ``parsed``: with them, the rows' Longitude and Latitude as that reader parsed each
     distinct text (webmap_inputs.parse_coded), so a position's numbers are taken from its
-    first row instead of parsing its texts again (0.08 s nationally).
+    first row instead of parsing its texts again (0.08 s nationally). A table whose
+    coordinate columns a reader parsed to numbers already (NaN for a blank cell: the web
+    map's typed read) is assigned by them, each distinct pair tested once (_assign_typed).
     """
     n = len(public)
     index = np.full(n, OUTSIDE, np.int64)
@@ -1616,6 +1662,9 @@ def assign_crimes(
         mapped = np.array([hoods.lookup.get(u.strip(), OUTSIDE) for u in uniques], np.int64)
         index = mapped[codes]
         by_lookup = index >= 0
+    typed = _typed_coordinates(public)
+    if typed is not None:
+        return _assign_typed(typed, hoods, index, by_lookup)
     if coordinates is None:
         lon_codes, lon_values = column_codes(public["Longitude"])
         lat_codes, lat_values = column_codes(public["Latitude"])

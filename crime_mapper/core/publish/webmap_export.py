@@ -1019,8 +1019,7 @@ def _stage(
     inputs = read_release_inputs(
         files,
         PAGE_COLUMNS if lean else None,
-        # neighbourhoods assign by the coordinates as written: text then
-        typed_coordinates=lean and options.neighbourhoods is None,
+        typed_coordinates=lean,
         street_table=options.street_table,
         history_table=options.history_table,
     )

@@ -217,8 +217,9 @@ def _read_csv_typed(
 ) -> Optional[pd.DataFrame]:
     """Like _read_csv, with Longitude and Latitude parsed to floats by the C parser itself
     (blank = NaN); None when a coordinate is not a number (the text read then says which
-    rows). Only for an export that neither copies the CSVs nor assigns neighbourhoods, the
-    two uses of the coordinates as written."""
+    rows). Only for an export that does not copy the CSVs, the one use of the coordinates
+    as written; the neighbourhoods are assigned by these numbers, each the one its text
+    parses to (pd.to_numeric's converter is the reader's)."""
     source: Any = item if isinstance(item, Path) else io.BytesIO(item)
     dtypes: dict[str, Any] = {c: str for c in columns}
     dtypes.update({c: np.float64 for c in COORDINATES})
