@@ -12,6 +12,7 @@ import pytest
 
 from crime_mapper.core.publish import neighbourhoods as nb
 from crime_mapper.core.publish.summaries_run import load_neighbourhoods
+from tests.support.neighbourhood_data import assert_same_assignment
 from tests.support.summaries_release import msoa_source
 
 
@@ -139,13 +140,7 @@ def test_assignment_from_the_readers_codes_is_the_assignment(
         nb.assign_crimes(public, hoods, (lon_coded, lat_coded)),
         nb.assign_crimes(public, hoods, (lon_coded, lat_coded), (lon_f, lat_f)),
     ):
-        assert got.index.tolist() == want.index.tolist()
-        assert (got.by_lookup, got.by_polygon, got.outside, got.no_location) == (
-            want.by_lookup,
-            want.by_polygon,
-            want.outside,
-            want.no_location,
-        )
+        assert_same_assignment(got, want)
 
 
 def test_codes_of_other_rows_are_refused(hoods: nb.Neighbourhoods) -> None:

@@ -17,6 +17,7 @@ from crime_mapper.core.publish.summaries_run import load_neighbourhoods
 from crime_mapper.core.publish.webmap_areas import RowAreas, row_area_names
 from crime_mapper.core.publish.webmap_data import aggregate
 from crime_mapper.core.publish.webmap_inputs import read_release_inputs
+from tests.support.neighbourhood_data import assert_same_assignment
 from tests.support.summaries_release import msoa_source
 
 REPO = Path(__file__).resolve().parent.parent
@@ -138,14 +139,7 @@ def test_the_committed_month_read_as_numbers_assigns_as_its_texts(lookup: bool) 
     typed = read_release_inputs([OCT], typed_coordinates=True)
     assert typed.street["Longitude"].dtype == np.float64
     want = assign_crimes(text.street, hoods, text.coordinate_codes, (text.lon, text.lat))
-    got = assign_crimes(typed.street, hoods)
-    assert got.index.tolist() == want.index.tolist()
-    assert (got.by_lookup, got.by_polygon, got.outside, got.no_location) == (
-        want.by_lookup,
-        want.by_polygon,
-        want.outside,
-        want.no_location,
-    )
+    assert_same_assignment(assign_crimes(typed.street, hoods), want)
     assert want.no_location > 0
     assert (want.by_lookup if lookup else want.by_polygon) > 1000
 
@@ -189,15 +183,8 @@ def test_fuzzed_coordinates_read_as_numbers_assign_as_their_texts(
     typed = read_release_inputs([path], typed_coordinates=True)
     assert typed.street["Longitude"].dtype == np.float64  # (every cell a number or blank)
     want = assign_crimes(text.street, hoods, text.coordinate_codes, (text.lon, text.lat))
-    got = assign_crimes(typed.street, hoods)
-    assert got.index.tolist() == want.index.tolist()
-    assert assign_crimes(text.street, hoods).index.tolist() == want.index.tolist()
-    assert (got.by_lookup, got.by_polygon, got.outside, got.no_location) == (
-        want.by_lookup,
-        want.by_polygon,
-        want.outside,
-        want.no_location,
-    )
+    assert_same_assignment(assign_crimes(typed.street, hoods), want)
+    assert_same_assignment(assign_crimes(text.street, hoods), want)
     assert want.by_polygon > 0 and want.outside >= 2
     if not hoods.lookup:  # (a row with a blank location and a known LSOA goes by its LSOA)
         assert want.no_location == len(set(blank.tolist()) - {0, 1})

@@ -88,3 +88,15 @@ def committed_msoas(data: NeighbourhoodData) -> Any:
         nb.read_names(hoods / "msoa11_names_leicestershire.csv", "msoa11cd", "msoa11hclnm"),
         nb.read_lsoa_population(data.population_csv),
     )
+
+
+def assert_same_assignment(got: Any, want: Any) -> None:
+    """Two neighbourhood assignments (neighbourhoods.Assignment) give every row the same
+    neighbourhood and the same counts."""
+    assert got.index.tolist() == want.index.tolist()
+    assert (got.by_lookup, got.by_polygon, got.outside, got.no_location) == (
+        want.by_lookup,
+        want.by_polygon,
+        want.outside,
+        want.no_location,
+    )

@@ -34,8 +34,9 @@ import itertools
 import math
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any, Optional, Union
 
@@ -1585,6 +1586,11 @@ def _blank_texts(values: np.ndarray) -> np.ndarray:
     return empty | np.fromiter(map(str.isspace, texts), dtype=bool, count=n)
 
 
+# (longitudes, latitudes, inverse) of the distinct positions of some rows: each row's at
+# ``inverse``
+_Positions = tuple[np.ndarray, np.ndarray, np.ndarray]
+
+
 def _typed_coordinates(public: pd.DataFrame) -> Optional[tuple[np.ndarray, np.ndarray]]:
     """(longitudes, latitudes) when the table's coordinate columns are numbers already (a
     reader parsed them whole: webmap_inputs' typed read, where a blank cell is NaN and any
@@ -1595,42 +1601,58 @@ def _typed_coordinates(public: pd.DataFrame) -> Optional[tuple[np.ndarray, np.nd
     return lon.to_numpy(), lat.to_numpy()
 
 
-def _assign_typed(
-    coords: tuple[np.ndarray, np.ndarray],
-    hoods: Neighbourhoods,
-    index: np.ndarray,
-    by_lookup: np.ndarray,
-) -> Assignment:
-    """assign_crimes' point-in-polygon step on coordinates read as numbers: a NaN is a blank
-    cell (no location), and each distinct (longitude, latitude) pair is tested once. The
-    same numbers as the text's (the reader's converter is the one pd.to_numeric uses), so
-    the same neighbourhood per row as assigning by the texts, without a Python string per
-    cell (some 0.3 s of a national month's web map)."""
-    lon, lat = coords
-    no_location = np.isnan(lon) | np.isnan(lat)
-    need = ~by_lookup & ~no_location
-    by_polygon = np.zeros(len(lon), bool)
-    if need.any() and hoods.has_outlines:
-        rows = np.flatnonzero(need)
-        lon_codes, lon_values = pd.factorize(lon[rows], sort=False)
-        lat_codes, lat_values = pd.factorize(lat[rows], sort=False)
-        pair = lon_codes.astype(np.int64) * np.int64(len(lat_values)) + lat_codes
-        _distinct, first, inverse = np.unique(pair, return_index=True, return_inverse=True)
-        got = points_in_neighbourhoods(lon[rows[first]], lat[rows[first]], hoods)[inverse]
-        index[rows] = got
-        by_polygon[rows] = got >= 0
-    index[no_location & ~by_lookup] = NO_LOCATION
-    return Assignment(
-        index=index,
-        by_lookup=int(by_lookup.sum()),
-        by_polygon=int(by_polygon.sum()),
-        outside=int((index == OUTSIDE).sum()),
-        no_location=int((index == NO_LOCATION).sum()),
-    )
+def _distinct_positions(coords: tuple[np.ndarray, np.ndarray], rows: np.ndarray) -> _Positions:
+    """(longitudes, latitudes, inverse) of the distinct (longitude, latitude) pairs of
+    ``rows`` of coordinates read as numbers, each row's pair at ``inverse``: the numbers
+    are the texts' own (the reader's converter is pd.to_numeric's), so each position is
+    tested once as by its texts, without a Python string per cell (some 0.3 s of a
+    national month's web map)."""
+    lon, lat = coords[0][rows], coords[1][rows]
+    lon_codes, lon_values = pd.factorize(lon, sort=False)
+    lat_codes, lat_values = pd.factorize(lat, sort=False)
+    pair = lon_codes.astype(np.int64) * np.int64(len(lat_values)) + lat_codes
+    _distinct, first, inverse = np.unique(pair, return_index=True, return_inverse=True)
+    return lon[first], lat[first], inverse
 
 
 def _parse_coordinates(values: Any) -> np.ndarray:
     return pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").to_numpy(np.float64)
+
+
+def _text_positions(
+    public: pd.DataFrame,
+    coordinates: Optional[tuple[Factorized, Factorized]],
+    parsed: Optional[tuple[np.ndarray, np.ndarray]],
+) -> tuple[np.ndarray, Callable[[np.ndarray], _Positions]]:
+    """(which rows have no location, the distinct positions of some rows) of coordinate
+    columns read as text (assign_crimes' ``coordinates`` and ``parsed``): a blank text is
+    no location, and each distinct (Longitude, Latitude) text pair one position."""
+    n = len(public)
+    if coordinates is None:
+        lon_codes, lon_values = column_codes(public["Longitude"])
+        lat_codes, lat_values = column_codes(public["Latitude"])
+    else:
+        (lon_codes, lon_values), (lat_codes, lat_values) = map(factorized_codes, coordinates)
+        if not len(lon_codes) == len(lat_codes) == n:
+            raise ValueError("the coordinates' codes given are not one per row of the table")
+        if parsed is not None and not len(parsed[0]) == len(parsed[1]) == n:
+            raise ValueError("the coordinates given are not one per row of the table")
+    lon_blank, lat_blank = _blank_texts(lon_values), _blank_texts(lat_values)
+
+    def positions(rows: np.ndarray) -> _Positions:
+        pair = lon_codes[rows] * np.int64(len(lat_values)) + lat_codes[rows]
+        if coordinates is not None and parsed is not None:
+            # (every row of a pair holds its texts' numbers: its first row's are the pair's)
+            _distinct, first, inverse = np.unique(pair, return_index=True, return_inverse=True)
+            ulon = np.asarray(parsed[0], np.float64)[rows[first]]
+            ulat = np.asarray(parsed[1], np.float64)[rows[first]]
+        else:
+            distinct, inverse = np.unique(pair, return_inverse=True)
+            ulon = _parse_coordinates(lon_values[distinct // len(lat_values)])
+            ulat = _parse_coordinates(lat_values[distinct % len(lat_values)])
+        return ulon, ulat, inverse
+
+    return lon_blank[lon_codes] | lat_blank[lat_codes], positions
 
 
 def assign_crimes(
@@ -1650,7 +1672,7 @@ def assign_crimes(
     distinct text (webmap_inputs.parse_coded), so a position's numbers are taken from its
     first row instead of parsing its texts again (0.08 s nationally). A table whose
     coordinate columns a reader parsed to numbers already (NaN for a blank cell: the web
-    map's typed read) is assigned by them, each distinct pair tested once (_assign_typed).
+    map's typed read) is assigned by them, each distinct pair tested once.
     """
     n = len(public)
     index = np.full(n, OUTSIDE, np.int64)
@@ -1663,33 +1685,16 @@ def assign_crimes(
         index = mapped[codes]
         by_lookup = index >= 0
     typed = _typed_coordinates(public)
-    if typed is not None:
-        return _assign_typed(typed, hoods, index, by_lookup)
-    if coordinates is None:
-        lon_codes, lon_values = column_codes(public["Longitude"])
-        lat_codes, lat_values = column_codes(public["Latitude"])
+    if typed is not None:  # (a NaN is a blank cell: no location)
+        no_location = np.isnan(typed[0]) | np.isnan(typed[1])
+        positions: Callable[[np.ndarray], _Positions] = partial(_distinct_positions, typed)
     else:
-        (lon_codes, lon_values), (lat_codes, lat_values) = map(factorized_codes, coordinates)
-        if not len(lon_codes) == len(lat_codes) == n:
-            raise ValueError("the coordinates' codes given are not one per row of the table")
-        if parsed is not None and not len(parsed[0]) == len(parsed[1]) == n:
-            raise ValueError("the coordinates given are not one per row of the table")
-    lon_blank, lat_blank = _blank_texts(lon_values), _blank_texts(lat_values)
-    no_location = lon_blank[lon_codes] | lat_blank[lat_codes]
+        no_location, positions = _text_positions(public, coordinates, parsed)
     need = ~by_lookup & ~no_location
     by_polygon = np.zeros(n, bool)
     if need.any() and hoods.has_outlines:
         rows = np.flatnonzero(need)
-        pair = lon_codes[rows] * np.int64(len(lat_values)) + lat_codes[rows]
-        if coordinates is not None and parsed is not None:
-            # (every row of a pair holds its texts' numbers: its first row's are the pair's)
-            _distinct, first, inverse = np.unique(pair, return_index=True, return_inverse=True)
-            ulon = np.asarray(parsed[0], np.float64)[rows[first]]
-            ulat = np.asarray(parsed[1], np.float64)[rows[first]]
-        else:
-            distinct, inverse = np.unique(pair, return_inverse=True)
-            ulon = _parse_coordinates(lon_values[distinct // len(lat_values)])
-            ulat = _parse_coordinates(lat_values[distinct % len(lat_values)])
+        ulon, ulat, inverse = positions(rows)
         got = points_in_neighbourhoods(ulon, ulat, hoods)[inverse]
         index[rows] = got
         by_polygon[rows] = got >= 0
