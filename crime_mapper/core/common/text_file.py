@@ -27,7 +27,7 @@ import reprlib
 import stat
 import unicodedata
 from pathlib import Path
-from typing import Optional, Union
+from typing import Any, Optional, Union
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -58,13 +58,77 @@ __all__ = [
 
 
 # Unicode's format characters (category Cf, Unicode 14: what unicodedata lists on Python 3.11),
-# written out: listing them at import would cost a pass over every code point
-FORMAT_CHARACTERS = re.compile(
-    "[\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e\u200b-\u200f"
-    "\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\U000110bd\U000110cd"
-    "\U00013430-\U00013438\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001"
-    "\U000e0020-\U000e007f]"
+# written out as (first, last) code points: listing them at import would cost a pass over
+# every code point. FORMAT_CHARACTERS and the long texts' table are both made from these.
+_FORMAT_RANGES: tuple[tuple[int, int], ...] = (
+    (0x00AD, 0x00AD),
+    (0x0600, 0x0605),
+    (0x061C, 0x061C),
+    (0x06DD, 0x06DD),
+    (0x070F, 0x070F),
+    (0x0890, 0x0891),
+    (0x08E2, 0x08E2),
+    (0x180E, 0x180E),
+    (0x200B, 0x200F),
+    (0x202A, 0x202E),
+    (0x2060, 0x2064),
+    (0x2066, 0x206F),
+    (0xFEFF, 0xFEFF),
+    (0xFFF9, 0xFFFB),
+    (0x110BD, 0x110BD),
+    (0x110CD, 0x110CD),
+    (0x13430, 0x13438),
+    (0x1BCA0, 0x1BCA3),
+    (0x1D173, 0x1D17A),
+    (0xE0001, 0xE0001),
+    (0xE0020, 0xE007F),
 )
+
+
+def _code_point(value: int) -> str:
+    return f"\\U{value:08x}"
+
+
+FORMAT_CHARACTERS = re.compile(
+    "["
+    + "".join(
+        _code_point(first) + ("" if last == first else "-" + _code_point(last))
+        for first, last in _FORMAT_RANGES
+    )
+    + "]"
+)
+
+#: texts of this many characters or more are searched for a format character through a
+#: table of every code point (numpy) instead of the regular expression, which reads such a
+#: class one character at a time: 17 KB of a summaries page in 0.3 ms, against 0.04 ms
+#: through the table (the national summaries' gate reads 7,200 pages: 0.54 s)
+_TABLE_FROM = 1024
+_TABLE: list = []  # the table, once made: a bool per code point
+
+
+def _format_table() -> Any:
+    if not _TABLE:
+        import numpy as np
+
+        table = np.zeros(0x110000, dtype=bool)
+        for first, last in _FORMAT_RANGES:
+            table[first : last + 1] = True
+        _TABLE.append(table)
+    return _TABLE[0]
+
+
+def holds_format_character(text: str) -> bool:
+    """Whether ``text`` holds a character of FORMAT_CHARACTERS (``.search(text) is not
+    None``); a long text looked up in a table of every code point."""
+    if text.isascii():
+        return False
+    if len(text) < _TABLE_FROM:
+        return FORMAT_CHARACTERS.search(text) is not None
+    import numpy as np
+
+    # (a lone surrogate, which no format character is, kept as its own code point)
+    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    return bool(_format_table()[codes].any())
 
 
 def page_text(text: str) -> str:
@@ -76,7 +140,7 @@ def page_text(text: str) -> str:
     ("On or near <RLO>daor hgih") showed "high road" on the web map and the summary pages,
     and reversed the rest of the line after it (the area's name, the count), while the gate
     read "daor hgih"."""
-    return text if text.isascii() else FORMAT_CHARACTERS.sub("", text)
+    return FORMAT_CHARACTERS.sub("", text) if holds_format_character(text) else text
 
 
 def page_line(text: str) -> str:

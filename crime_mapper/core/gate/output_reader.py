@@ -30,7 +30,7 @@ from ..common.background import beside
 from ..common.letter_digits import NATURALS_ENCODING, LetterCodeError, letters_to_naturals
 from ..common.position_codec import PositionCodeError, decode_positions
 from ..common.staging import file_sha256
-from ..common.text_file import FORMAT_CHARACTERS, NOT_FOUND, page_text
+from ..common.text_file import FORMAT_CHARACTERS, NOT_FOUND, holds_format_character, page_text
 from ..io.gpkg_read import GpkgContents, GpkgTable, read_geopackage, read_only_uri
 from ..io.gpkg_write import WrittenGpkg, feature_count_triggers, rtree_triggers
 from ..release.public_schema import (
@@ -1502,7 +1502,7 @@ def _normalised_texts(chunks: list[str]) -> list[str]:
     for i in missing:
         chunk = chunks[i]
         node = nodes[i] = known[chunk] = normalise(chunk)
-        if not node.isascii() and FORMAT_CHARACTERS.search(node) is not None:
+        if holds_format_character(node):
             _FORMATTED_TEXT.add(node)
     return nodes  # type: ignore[return-value]
 
@@ -1575,7 +1575,7 @@ class _ShownText(HTMLParser):
 
     def _end_run(self) -> None:
         run = "".join(self._run)
-        if self._joined or FORMAT_CHARACTERS.search(run) is not None:
+        if self._joined or holds_format_character(run):
             self.runs.append(FORMAT_CHARACTERS.sub("", run))
         self._run = []
         self._joined = False
